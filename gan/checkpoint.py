@@ -1,0 +1,126 @@
+"""Generator checkpoints (safetensors + JSON sidecar) and full training state (for --resume).
+
+- `NAME.safetensors` holds only tensors: loading it can never execute code, unlike pickle.
+- `NAME.json` holds everything needed to rebuild and use the generator: architecture and
+  constructor args, data set and class names, output range, training facts, metrics.
+- The training state (G, D, optimizers, EMA, step, RNG) is a torch file read back with
+  `weights_only=True`, which refuses anything but tensors and plain containers.
+Every file is written to a temp file in the same folder and renamed into place, so a crash
+at any moment leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as load_safetensors_bytes
+from safetensors.torch import save as save_safetensors_bytes
+
+from .models import build_generator
+
+FORMAT_VERSION = 1
+REQUIRED_META = ("arch", "generator_args", "latent_dim", "num_classes", "dataset", "data_range")
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is missing, truncated, corrupted, or does not match its architecture."""
+
+
+def atomic_write(path: str | Path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def checkpoint_paths(path: str | Path) -> tuple[Path, Path]:
+    """(weights, sidecar) for a path given as NAME, NAME.safetensors or NAME.json."""
+    path = Path(path)
+    stem = path.with_suffix("") if path.suffix in (".safetensors", ".json") else path
+    return stem.with_suffix(".safetensors"), stem.with_suffix(".json")
+
+
+def save_generator(path: str | Path, generator: torch.nn.Module, meta: dict) -> Path:
+    """Write weights then sidecar; return the .safetensors path."""
+    weights, sidecar = checkpoint_paths(path)
+    state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
+    atomic_write(weights, save_safetensors_bytes(state))
+    atomic_write(sidecar, (json.dumps({"format_version": FORMAT_VERSION, **meta}, indent=2) + "\n").encode())
+    return weights
+
+
+def read_metadata(path: str | Path) -> dict:
+    _, sidecar = checkpoint_paths(path)
+    try:
+        meta = json.loads(sidecar.read_text())
+    except FileNotFoundError:
+        raise CheckpointError(f"{sidecar}: metadata sidecar not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CheckpointError(f"{sidecar}: malformed JSON ({e})") from None
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{sidecar}: expected a JSON object")
+    missing = [k for k in REQUIRED_META if k not in meta]
+    if missing:
+        raise CheckpointError(f"{sidecar}: missing keys {missing}")
+    return meta
+
+
+def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict]:
+    """Rebuild the generator described by the sidecar, load its weights, return (model in eval mode, meta)."""
+    weights, sidecar = checkpoint_paths(path)
+    meta = read_metadata(weights)
+    try:
+        generator = build_generator(meta["arch"], **meta["generator_args"])
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"{sidecar}: cannot build {meta['arch']!r} from its arguments ({e})") from None
+    try:
+        state = load_safetensors_bytes(weights.read_bytes())
+    except FileNotFoundError:
+        raise CheckpointError(f"{weights}: weights file not found") from None
+    except (SafetensorError, ValueError, OSError) as e:  # truncated, zero bytes, random bytes
+        raise CheckpointError(f"{weights}: not a valid safetensors file ({e})") from None
+    try:
+        generator.load_state_dict(state, strict=True)
+    except RuntimeError as e:  # missing / unexpected / mis-shaped tensors
+        first = str(e).strip().splitlines()
+        raise CheckpointError(f"{weights}: weights do not match the architecture in {sidecar.name}: "
+                              + " ".join(first[:4])) from None
+    for name, t in state.items():
+        if t.is_floating_point() and not torch.isfinite(t).all():
+            raise CheckpointError(f"{weights}: tensor {name!r} holds NaN or inf")
+    return generator.to(device).eval(), meta
+
+
+def save_training_state(path: str | Path, state: dict) -> None:
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    atomic_write(path, buffer.getvalue())
+
+
+def load_training_state(path: str | Path) -> dict:
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: no training state to resume from") from None
+    except Exception as e:  # weights_only refuses pickled code; truncated zips fail too
+        raise CheckpointError(f"{path}: unreadable training state ({type(e).__name__}: {e})") from None
+
+
+def is_finite_module(module: torch.nn.Module) -> bool:
+    return all(math.isfinite(float(t.abs().sum())) for t in module.state_dict().values() if t.is_floating_point())

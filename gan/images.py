@@ -1,0 +1,42 @@
+"""Image grids, strips and GIFs from uint8 arrays, with numpy and Pillow only."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+from PIL import Image
+
+
+def make_grid(images: np.ndarray, nrow: int | None = None, padding: int = 2, scale: int = 1,
+              pad_value: int = 0) -> Image.Image:
+    """Tile [N,H,W] uint8 images into one grayscale image, `nrow` per row (default: square),
+    then upscale by an integer factor with nearest-neighbour so pixels stay crisp."""
+    images = np.asarray(images, dtype=np.uint8)
+    if images.ndim == 2:
+        images = images[None]
+    n, h, w = images.shape
+    ncol = nrow or max(1, math.ceil(math.sqrt(n)))
+    nrows = math.ceil(n / ncol)
+    grid = np.full((nrows * (h + padding) + padding, ncol * (w + padding) + padding), pad_value, np.uint8)
+    for i, img in enumerate(images):
+        r, c = divmod(i, ncol)
+        y, x = padding + r * (h + padding), padding + c * (w + padding)
+        grid[y:y + h, x:x + w] = img
+    out = Image.fromarray(grid, mode="L")
+    if scale > 1:
+        out = out.resize((out.width * scale, out.height * scale), Image.NEAREST)
+    return out
+
+
+def upscale(image: np.ndarray, scale: int) -> Image.Image:
+    return make_grid(image[None], nrow=1, padding=0, scale=scale)
+
+
+def gif_bytes(frames: list[Image.Image], frame_ms: int = 80, boomerang: bool = True) -> bytes:
+    """Animated, looping GIF; `boomerang` plays forwards then backwards for a seamless loop."""
+    seq = frames + frames[-2:0:-1] if boomerang and len(frames) > 2 else frames
+    buf = io.BytesIO()
+    seq[0].save(buf, format="GIF", save_all=True, append_images=seq[1:], duration=frame_ms, loop=0)
+    return buf.getvalue()

@@ -1,0 +1,59 @@
+"""GAN objectives, all computed from raw discriminator logits (softplus, never log(sigmoid)).
+
+| name    | D minimises                                  | G minimises          |
+|---------|----------------------------------------------|----------------------|
+| minimax | -log D(x) - log(1 - D(G(z)))                 | log(1 - D(G(z)))     |
+| nonsat  | same as minimax                              | -log D(G(z))         |
+| lsgan   | (D(x) - 1)^2 / 2 + D(G(z))^2 / 2             | (D(G(z)) - 1)^2 / 2  |
+| hinge   | relu(1 - D(x)) + relu(1 + D(G(z)))           | -D(G(z))             |
+| wgan-gp | D(G(z)) - D(x) + 10 * (|grad D(x_hat)| - 1)^2 | -D(G(z))             |
+
+`real_target` < 1 is one-sided label smoothing (Salimans et al., 2016) for the BCE and LS losses.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+LOSSES = ("minimax", "nonsat", "lsgan", "hinge", "wgan-gp")
+GP_WEIGHT = 10.0
+
+
+def bce_with_logits(logits: torch.Tensor, target: float) -> torch.Tensor:
+    # softplus(-x) = -log sigmoid(x); softplus(x) = -log(1 - sigmoid(x)); stable for any x.
+    return (target * F.softplus(-logits) + (1 - target) * F.softplus(logits)).mean()
+
+
+def discriminator_loss(kind: str, real: torch.Tensor, fake: torch.Tensor, real_target: float = 1.0) -> torch.Tensor:
+    if kind in ("minimax", "nonsat"):
+        return bce_with_logits(real, real_target) + bce_with_logits(fake, 0.0)
+    if kind == "lsgan":
+        return 0.5 * ((real - real_target) ** 2).mean() + 0.5 * (fake ** 2).mean()
+    if kind == "hinge":
+        return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
+    if kind == "wgan-gp":  # the penalty is added by the caller, which holds D and the images
+        return fake.mean() - real.mean()
+    raise ValueError(f"unknown loss {kind!r}; known: {', '.join(LOSSES)}")
+
+
+def generator_loss(kind: str, fake: torch.Tensor) -> torch.Tensor:
+    if kind == "minimax":
+        return -F.softplus(fake).mean()  # log(1 - sigmoid(x)) = -softplus(x)
+    if kind == "nonsat":
+        return bce_with_logits(fake, 1.0)
+    if kind == "lsgan":
+        return 0.5 * ((fake - 1) ** 2).mean()
+    if kind in ("hinge", "wgan-gp"):
+        return -fake.mean()
+    raise ValueError(f"unknown loss {kind!r}; known: {', '.join(LOSSES)}")
+
+
+def gradient_penalty(discriminator, real: torch.Tensor, fake: torch.Tensor,
+                     labels: torch.Tensor | None = None) -> torch.Tensor:
+    """WGAN-GP (Gulrajani et al., 2017): push |grad D| towards 1 on random real/fake mixes."""
+    alpha = torch.rand(real.size(0), 1, 1, 1, device=real.device)
+    mixed = (alpha * real + (1 - alpha) * fake.detach()).requires_grad_(True)
+    out = discriminator(mixed, labels)
+    (grad,) = torch.autograd.grad(out.sum(), mixed, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()

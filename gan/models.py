@@ -1,0 +1,274 @@
+"""Generators and discriminators: an MLP pair and a DCGAN-style conv pair, plus named presets.
+
+Every module is built from plain JSON-able constructor arguments, so a checkpoint can record
+them and `build_generator(arch, **args)` rebuilds the exact architecture later.
+
+Class conditioning (num_classes > 0):
+- generators concatenate a learned label embedding to z. Labels may be class indices or
+  soft class weights (N x num_classes), which lets the app morph one class into another.
+- discriminators use a projection head (Miyato & Koyama, 2018): logit = w.h + <embed(y), h>,
+  which conditions more reliably than concatenating labels to the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn as nn
+
+IMAGE_SHAPE = (1, 28, 28)
+IMAGE_NUMEL = 28 * 28
+
+
+def activation(name: str, slope: float = 0.2) -> nn.Module:
+    return {"leaky_relu": lambda: nn.LeakyReLU(slope), "relu": nn.ReLU}[name]()
+
+
+class LabelEmbedding(nn.Module):
+    """nn.Embedding that also accepts soft labels (rows of class weights)."""
+
+    def __init__(self, num_classes: int, dim: int):
+        super().__init__()
+        self.table = nn.Embedding(num_classes, dim)
+
+    def forward(self, labels: torch.Tensor) -> torch.Tensor:
+        if labels.dtype.is_floating_point:
+            return labels @ self.table.weight
+        return self.table(labels)
+
+
+class ConditionalGenerator(nn.Module):
+    """Shared plumbing: latent (+ label embedding) -> `self.body` -> image in the output range."""
+
+    latent_dim: int
+    num_classes: int
+
+    def _input(self, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        if self.num_classes:
+            if labels is None:
+                raise ValueError("this generator is class-conditional: pass labels")
+            return torch.cat([z, self.embed(labels)], dim=1)
+        return z
+
+
+class MLPGenerator(ConditionalGenerator):
+    def __init__(self, latent_dim: int = 100, hidden: list[int] = (256, 512, 1024), num_classes: int = 0,
+                 embed_dim: int = 10, batch_norm: bool = True, bn_momentum: float = 0.1,
+                 act: str = "leaky_relu", slope: float = 0.2, output: str = "tanh"):
+        super().__init__()
+        self.latent_dim, self.num_classes, self.output = latent_dim, num_classes, output
+        if num_classes:
+            self.embed = LabelEmbedding(num_classes, embed_dim)
+        layers, width = [], latent_dim + (embed_dim if num_classes else 0)
+        for h in hidden:
+            layers.append(nn.Linear(width, h))
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(h, momentum=bn_momentum))
+            layers.append(activation(act, slope))
+            width = h
+        layers += [nn.Linear(width, IMAGE_NUMEL), nn.Tanh() if output == "tanh" else nn.Sigmoid()]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.body(self._input(z, labels)).view(-1, *IMAGE_SHAPE)
+
+
+def upsample_conv(c_in: int, c_out: int, kernel: int, stride: int) -> nn.ConvTranspose2d:
+    """A transposed conv that multiplies the spatial size by exactly `stride`."""
+    padding = (kernel - stride + 1) // 2
+    output_padding = stride + 2 * padding - kernel
+    if not 0 <= output_padding < stride or output_padding and stride == 1:
+        raise ValueError(f"kernel {kernel} with stride {stride} cannot scale the size by exactly {stride}")
+    return nn.ConvTranspose2d(c_in, c_out, kernel, stride, padding, output_padding, bias=False)
+
+
+class DCGANGenerator(ConditionalGenerator):
+    """Dense -> (C0, 7, 7) -> transposed-conv stages -> (1, 28, 28); strides must multiply to 4."""
+
+    def __init__(self, latent_dim: int = 100, base_channels: int = 256,
+                 stages: list[list[int]] = ((128, 2), (1, 2)), kernel: int = 4, num_classes: int = 0,
+                 embed_dim: int = 10, bn_momentum: float = 0.1, act: str = "relu", slope: float = 0.2,
+                 output: str = "tanh"):
+        super().__init__()
+        self.latent_dim, self.num_classes, self.output = latent_dim, num_classes, output
+        if num_classes:
+            self.embed = LabelEmbedding(num_classes, embed_dim)
+        scale = 1
+        for _, s in stages:
+            scale *= s
+        if scale != 4 or stages[-1][0] != 1:
+            raise ValueError("DCGAN stages must upsample 7x7 by 4 in total and end with 1 channel")
+        width = latent_dim + (embed_dim if num_classes else 0)
+        self.project = nn.Sequential(
+            nn.Linear(width, base_channels * 49, bias=False),
+            nn.BatchNorm1d(base_channels * 49, momentum=bn_momentum),
+            activation(act, slope),
+        )
+        self.base_channels = base_channels
+        layers, c = [], base_channels
+        for i, (c_out, stride) in enumerate(stages):
+            layers.append(upsample_conv(c, c_out, kernel, stride))
+            if i < len(stages) - 1:
+                layers += [nn.BatchNorm2d(c_out, momentum=bn_momentum), activation(act, slope)]
+            c = c_out
+        layers.append(nn.Tanh() if output == "tanh" else nn.Sigmoid())
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.project(self._input(z, labels)).view(-1, self.base_channels, 7, 7)
+        return self.body(h)
+
+
+class ProjectionDiscriminator(nn.Module):
+    """features(x) -> h; logit = linear(h) (+ <embed(y), h> when conditional)."""
+
+    num_classes: int
+
+    def _head(self, h: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        logit = self.linear(h).squeeze(1)
+        if self.num_classes:
+            if labels is None:
+                raise ValueError("this discriminator is class-conditional: pass labels")
+            logit = logit + (self.embed(labels) * h).sum(dim=1)
+        return logit
+
+
+class MLPDiscriminator(ProjectionDiscriminator):
+    def __init__(self, hidden: list[int] = (512, 256), num_classes: int = 0, dropout: float = 0.0,
+                 slope: float = 0.2):
+        super().__init__()
+        self.num_classes = num_classes
+        layers, width = [nn.Flatten()], IMAGE_NUMEL
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.LeakyReLU(slope)]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+            width = h
+        self.features = nn.Sequential(*layers)
+        self.linear = nn.Linear(width, 1)
+        if num_classes:
+            self.embed = LabelEmbedding(num_classes, width)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self._head(self.features(x), labels)
+
+
+class DCGANDiscriminator(ProjectionDiscriminator):
+    """Strided convs (each halves the size), LeakyReLU, optional dropout; no BatchNorm so
+    that every loss, WGAN-GP included, is valid (its penalty is per-sample)."""
+
+    def __init__(self, channels: list[int] = (64, 128), kernel: int = 4, num_classes: int = 0,
+                 dropout: float = 0.0, slope: float = 0.2):
+        super().__init__()
+        self.num_classes = num_classes
+        layers, c, size = [], 1, 28
+        for c_out in channels:
+            layers += [nn.Conv2d(c, c_out, kernel, 2, (kernel - 1) // 2), nn.LeakyReLU(slope)]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+            c, size = c_out, (size + 2 * ((kernel - 1) // 2) - kernel) // 2 + 1
+        layers.append(nn.Flatten())
+        self.features = nn.Sequential(*layers)
+        width = c * size * size
+        self.linear = nn.Linear(width, 1)
+        if num_classes:
+            self.embed = LabelEmbedding(num_classes, width)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self._head(self.features(x), labels)
+
+
+GENERATORS = {"mlp": MLPGenerator, "dcgan": DCGANGenerator}
+DISCRIMINATORS = {"mlp": MLPDiscriminator, "dcgan": DCGANDiscriminator}
+
+
+def build_generator(arch: str, **args) -> ConditionalGenerator:
+    if arch not in GENERATORS:
+        raise ValueError(f"unknown generator architecture {arch!r}; known: {', '.join(GENERATORS)}")
+    return GENERATORS[arch](**args)
+
+
+def build_discriminator(arch: str, **args) -> ProjectionDiscriminator:
+    if arch not in DISCRIMINATORS:
+        raise ValueError(f"unknown discriminator architecture {arch!r}; known: {', '.join(DISCRIMINATORS)}")
+    return DISCRIMINATORS[arch](**args)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """An architecture plus the training recipe it was designed with."""
+
+    arch: str
+    description: str
+    generator: dict
+    discriminator: dict
+    loss: str = "nonsat"
+    lr: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    batch_size: int = 64
+    label_smoothing: float = 0.0
+    ema: float = 0.0
+    steps: int = 5000
+    extras: dict = field(default_factory=dict)
+
+
+PRESETS: dict[str, Preset] = {
+    # The project's own default: lean 4x4-kernel DCGAN, hinge loss, EMA sampling.
+    "dcgan": Preset(
+        arch="dcgan",
+        description="project default: lean DCGAN (4x4 kernels), hinge loss, EMA generator",
+        generator=dict(latent_dim=64, base_channels=128, stages=[[64, 2], [1, 2]], kernel=4, act="relu"),
+        discriminator=dict(channels=[64, 128], kernel=4),
+        loss="hinge", lr=2e-4, betas=(0.5, 0.999), batch_size=64, ema=0.999, steps=6000,
+    ),
+    "mlp": Preset(
+        arch="mlp",
+        description="project MLP: BatchNorm MLP generator, hinge loss, EMA generator",
+        generator=dict(latent_dim=64, hidden=[256, 512, 1024], batch_norm=True),
+        discriminator=dict(hidden=[512, 256], dropout=0.0),
+        loss="hinge", lr=2e-4, batch_size=64, ema=0.999, steps=10000,
+    ),
+    # Reference designs this project grew from, reproduced so they can be compared.
+    "keras-mlp": Preset(
+        arch="mlp",
+        description="Keras GAN example: MLP G with BatchNorm(momentum 0.8), LeakyReLU D",
+        generator=dict(latent_dim=100, hidden=[256, 512, 1024], batch_norm=True, bn_momentum=0.2),
+        discriminator=dict(hidden=[512, 256]),
+        loss="minimax", lr=2e-4, batch_size=64, steps=10000,
+    ),
+    "tf-dcgan": Preset(
+        arch="dcgan",
+        description="TensorFlow DCGAN tutorial: 5x5 kernels, 256-128-64 channels, dropout 0.3 in D",
+        generator=dict(latent_dim=100, base_channels=256, stages=[[128, 1], [64, 2], [1, 2]], kernel=5,
+                       act="leaky_relu", bn_momentum=0.01),
+        discriminator=dict(channels=[64, 128], kernel=5, dropout=0.3),
+        loss="nonsat", lr=1e-4, betas=(0.9, 0.999), batch_size=256, steps=3000,
+    ),
+    "numpy-mlp": Preset(
+        arch="mlp",
+        description="from-scratch NumPy GAN: one hidden layer, sigmoid output on [0, 1] data",
+        generator=dict(latent_dim=100, hidden=[512], batch_norm=False, act="leaky_relu", output="sigmoid"),
+        discriminator=dict(hidden=[512]),
+        loss="minimax", lr=2e-4, batch_size=64, steps=10000,
+    ),
+    "torch-mlp": Preset(
+        arch="mlp",
+        description="classic PyTorch vanilla GAN: latent 128, no BatchNorm, dropout 0.3 in D",
+        generator=dict(latent_dim=128, hidden=[256, 512, 1024], batch_norm=False),
+        discriminator=dict(hidden=[256, 128, 64], dropout=0.3),
+        loss="nonsat", lr=2e-4, batch_size=64, steps=10000,
+    ),
+}
+
+
+def preset_models(name: str, num_classes: int = 0) -> tuple[str, dict, dict]:
+    """(arch, generator args, discriminator args) for a preset, with conditioning applied."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
+    p = PRESETS[name]
+    return p.arch, {**p.generator, "num_classes": num_classes}, {**p.discriminator, "num_classes": num_classes}
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())

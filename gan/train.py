@@ -1,0 +1,413 @@
+"""Train a GAN on MNIST / Fashion-MNIST and write generator checkpoints.
+
+    python -m gan.train --dataset mnist --preset dcgan            # project default
+    python -m gan.train --dataset fashion --preset dcgan --conditional --steps 8000
+    python -m gan.train --out-dir runs/mnist-dcgan --resume         # continue a run exactly
+
+A run folder holds: `generator.safetensors` + `generator.json` (the checkpoint to ship),
+`state.pt` (full training state for --resume), `log.jsonl` (losses per logged step),
+`samples/step_XXXXXX.png` (a fixed latent batch, comparable across steps), `progress.gif`.
+
+Determinism: every random draw comes from the global torch RNG (seeded, saved in the state)
+or from generators seeded by (seed, epoch), so the same seed and flags give the same weights,
+and a resumed run continues exactly where the interrupted one stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import dataclasses
+import json
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from . import __version__
+from .checkpoint import CheckpointError, load_training_state, save_generator, save_training_state
+from .data import DATASETS, DataError, dataset_info, load_dataset, to_model_range
+from .images import gif_bytes, make_grid
+from .losses import GP_WEIGHT, LOSSES, discriminator_loss, generator_loss, gradient_penalty
+from .models import PRESETS, build_discriminator, build_generator, count_parameters, preset_models
+from .sampling import generate, latent_for_seeds
+
+
+@dataclass
+class TrainConfig:
+    dataset: str = "mnist"
+    preset: str = "dcgan"
+    conditional: bool = False
+    # None means "the preset's value"; resolve() fills them in.
+    loss: str | None = None
+    steps: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    beta1: float | None = None
+    beta2: float | None = None
+    label_smoothing: float | None = None
+    ema: float | None = None
+    d_steps: int = 1
+    seed: int = 0
+    data_dir: str | None = None
+    limit: int | None = None
+    out_dir: str | None = None
+    sample_every: int = 500
+    checkpoint_every: int = 1000
+    log_every: int = 10
+    device: str = "auto"
+    resume: bool = False
+    progress: bool = True
+
+    @property
+    def run_name(self) -> str:
+        return f"{self.dataset}-{self.preset}" + ("-cond" if self.conditional else "")
+
+
+# Flags that may differ between an interrupted run and its --resume.
+RESUMABLE_CHANGES = {"steps", "out_dir", "sample_every", "checkpoint_every", "log_every", "device",
+                     "resume", "progress", "data_dir"}
+
+
+def resolve(cfg: TrainConfig) -> TrainConfig:
+    """Fill preset defaults and validate; raise ValueError with a readable message."""
+    if cfg.preset not in PRESETS:
+        raise ValueError(f"unknown preset {cfg.preset!r}; choose one of: {', '.join(PRESETS)}")
+    if cfg.dataset not in DATASETS:
+        raise ValueError(f"unknown data set {cfg.dataset!r}; choose one of: {', '.join(DATASETS)}")
+    p = PRESETS[cfg.preset]
+    cfg = dataclasses.replace(
+        cfg,
+        loss=cfg.loss or p.loss,
+        steps=p.steps if cfg.steps is None else cfg.steps,
+        batch_size=p.batch_size if cfg.batch_size is None else cfg.batch_size,
+        lr=p.lr if cfg.lr is None else cfg.lr,
+        beta1=p.betas[0] if cfg.beta1 is None else cfg.beta1,
+        beta2=p.betas[1] if cfg.beta2 is None else cfg.beta2,
+        label_smoothing=p.label_smoothing if cfg.label_smoothing is None else cfg.label_smoothing,
+        ema=p.ema if cfg.ema is None else cfg.ema,
+        out_dir=cfg.out_dir or str(Path("runs") / cfg.run_name),
+    )
+    checks = [
+        (cfg.loss in LOSSES, f"unknown loss {cfg.loss!r}; choose one of: {', '.join(LOSSES)}"),
+        (cfg.steps > 0, f"--steps must be positive, got {cfg.steps}"),
+        (cfg.batch_size > 0, f"--batch-size must be positive, got {cfg.batch_size}"),
+        (cfg.lr > 0, f"--lr must be positive, got {cfg.lr}"),
+        (0 <= cfg.beta1 < 1 and 0 <= cfg.beta2 < 1, "--beta1/--beta2 must lie in [0, 1)"),
+        (0 <= cfg.label_smoothing < 0.5, "--label-smoothing must lie in [0, 0.5)"),
+        (0 <= cfg.ema < 1, "--ema must lie in [0, 1) (0 disables it)"),
+        (cfg.d_steps > 0, f"--d-steps must be positive, got {cfg.d_steps}"),
+        (cfg.limit is None or cfg.limit > 0, f"--limit must be positive, got {cfg.limit}"),
+        (min(cfg.sample_every, cfg.checkpoint_every, cfg.log_every) > 0, "--*-every intervals must be positive"),
+        (cfg.device in ("auto", "cpu", "cuda", "mps") or cfg.device.startswith("cuda:"),
+         f"unknown device {cfg.device!r}"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ValueError(message)
+    return cfg
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("--device cuda requested but CUDA is not available")
+    return torch.device(name)
+
+
+class RealBatches:
+    """Batches by index from the in-memory uint8 set. Batch k is a pure function of (seed, k):
+    epoch e = k // batches_per_epoch is a permutation seeded by (seed, e), dropping the tail."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int, seed: int,
+                 data_range: tuple[float, float], device: torch.device):
+        if batch_size > len(images):
+            raise ValueError(f"--batch-size {batch_size} is larger than the data set ({len(images)} images)")
+        self.images, self.labels, self.batch_size, self.seed = images, labels, batch_size, seed
+        self.data_range, self.device = data_range, device
+        self.per_epoch = len(images) // batch_size
+        self._epoch, self._perm = -1, None
+
+    def __getitem__(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        epoch, i = divmod(k, self.per_epoch)
+        if epoch != self._epoch:
+            g = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+            self._epoch, self._perm = epoch, torch.randperm(len(self.images), generator=g)
+        idx = self._perm[i * self.batch_size:(i + 1) * self.batch_size]
+        x = to_model_range(self.images[idx], self.data_range).to(self.device, non_blocking=True)
+        return x, self.labels[idx].to(self.device, non_blocking=True)
+
+
+@torch.no_grad()
+def update_ema(ema_model: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
+    ema_params, params = list(ema_model.parameters()), list(model.parameters())
+    torch._foreach_lerp_(ema_params, params, 1.0 - decay)
+    for b_ema, b in zip(ema_model.buffers(), model.buffers()):
+        b_ema.copy_(b)
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(generator: torch.nn.Module, num_classes: int, n: int = 2048, batch: int = 256) -> None:
+    """Recompute BatchNorm running statistics for these exact weights (EMA weights never saw
+    the running stats they inherit). Uses its own RNG so training randomness is untouched."""
+    bns = [m for m in generator.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not bns:
+        return
+    device = next(generator.parameters()).device
+    g = torch.Generator().manual_seed(1234)
+    saved = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over all recalibration batches
+    generator.train()
+    for start in range(0, n, batch):
+        z = torch.randn(batch, generator.latent_dim, generator=g).to(device)
+        y = torch.randint(0, num_classes, (batch,), generator=g).to(device) if num_classes else None
+        generator(z, y)
+    for m, momentum in zip(bns, saved):
+        m.momentum = momentum
+    generator.eval()
+
+
+class GracefulStop:
+    """Turn SIGINT/SIGTERM into a flag the loop checks, so it can save before exiting."""
+
+    def __init__(self):
+        self.requested = False
+
+    def __enter__(self):
+        self._old = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def _handle(self, signum, frame):
+        self.requested = True
+
+    def __exit__(self, *exc):
+        for s, handler in self._old.items():
+            signal.signal(s, handler)
+
+
+class TrainingDiverged(RuntimeError):
+    pass
+
+
+def fixed_latents(latent_dim: int, num_classes: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The sample-grid batch: 8x8 unconditional, or 10 rows x 10 classes (one z per row)."""
+    if not num_classes:
+        return latent_for_seeds(range(64), latent_dim), None
+    z = latent_for_seeds(range(10), latent_dim).repeat_interleave(num_classes, dim=0)
+    return z, torch.arange(num_classes).repeat(10)
+
+
+def train(cfg: TrainConfig) -> Path:
+    """Run (or resume) training; return the path of the exported generator checkpoint."""
+    cfg = resolve(cfg)
+    out = Path(cfg.out_dir)
+    state_path = out / "state.pt"
+    device = pick_device(cfg.device)
+    info = dataset_info(cfg.dataset)
+    num_classes = len(info.class_names) if cfg.conditional else 0
+
+    torch.manual_seed(cfg.seed)
+    arch, g_args, d_args = preset_models(cfg.preset, num_classes)
+    G = build_generator(arch, **g_args).to(device)
+    D = build_discriminator(arch, **d_args).to(device)
+    ema_G = copy.deepcopy(G) if cfg.ema else None
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
+    data_range = (0.0, 1.0) if G.output == "sigmoid" else (-1.0, 1.0)
+
+    step, train_seconds = 0, 0.0
+    if cfg.resume and state_path.exists():
+        step, train_seconds = restore(state_path, cfg, G, D, ema_G, opt_g, opt_d)
+        trim_log(out / "log.jsonl", step)
+    elif cfg.resume:
+        print(f"no state at {state_path}; starting a new run", file=sys.stderr)
+
+    images, labels = load_dataset(cfg.dataset, "train", cfg.data_dir, limit=cfg.limit)
+    batches = RealBatches(images, labels, cfg.batch_size, cfg.seed, data_range, device)
+    fixed_z, fixed_y = fixed_latents(G.latent_dim, num_classes)
+    real_target = 1.0 - cfg.label_smoothing
+    (out / "samples").mkdir(parents=True, exist_ok=True)
+
+    def export() -> Path:
+        model = copy.deepcopy(ema_G if ema_G is not None else G)
+        recalibrate_batchnorm(model, num_classes)
+        grid = make_grid(generate(model, fixed_z, fixed_y), nrow=10 if num_classes else 8, scale=2)
+        grid.save(out / "samples" / f"step_{step:06d}.png")
+        meta = {
+            "kind": "generator", "name": cfg.run_name, "dataset": cfg.dataset,
+            "class_names": list(info.class_names), "arch": arch, "generator_args": g_args,
+            "latent_dim": G.latent_dim, "num_classes": num_classes, "conditional": bool(num_classes),
+            "data_range": list(data_range), "preset": cfg.preset, "loss": cfg.loss,
+            "steps": step, "batch_size": cfg.batch_size, "seed": cfg.seed, "ema": cfg.ema,
+            "parameters": count_parameters(model), "train_seconds": round(train_seconds, 1),
+            "device": str(device), "version": __version__, "config": dataclasses.asdict(cfg),
+        }
+        return save_generator(out / "generator", model, meta)
+
+    def checkpoint() -> Path:
+        save_training_state(state_path, {
+            "step": step, "train_seconds": train_seconds, "config": dataclasses.asdict(cfg),
+            "G": G.state_dict(), "D": D.state_dict(), "ema_G": ema_G.state_dict() if ema_G else None,
+            "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
+            "rng_cpu": torch.get_rng_state(),
+            "rng_cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else [],
+        })
+        return export()
+
+    print(f"{cfg.run_name}: G {count_parameters(G):,} params, D {count_parameters(D):,} params, "
+          f"{len(images):,} images, loss {cfg.loss}, batch {cfg.batch_size}, device {device}", file=sys.stderr)
+    from tqdm import tqdm
+
+    G.train(), D.train()
+    log = open(out / "log.jsonl", "a", buffering=1)  # line-buffered: tail -f works mid-run
+    bar = tqdm(total=cfg.steps, initial=step, disable=not cfg.progress, unit="step", dynamic_ncols=True)
+    t_last, step_last = time.perf_counter(), step
+    with GracefulStop() as stop, log, bar:
+        while step < cfg.steps and not stop.requested:
+            t0 = time.perf_counter()
+            for j in range(cfg.d_steps):
+                x, y = batches[step * cfg.d_steps + j]
+                y = y if num_classes else None
+                z = torch.randn(len(x), G.latent_dim, device=device)
+                with torch.no_grad():
+                    fake = G(z, y)
+                d_real, d_fake = D(x, y), D(fake, y)
+                loss_d = discriminator_loss(cfg.loss, d_real, d_fake, real_target)
+                if cfg.loss == "wgan-gp":
+                    loss_d = loss_d + GP_WEIGHT * gradient_penalty(D, x, fake, y)
+                opt_d.zero_grad(set_to_none=True)
+                loss_d.backward()
+                opt_d.step()
+
+            z = torch.randn(len(x), G.latent_dim, device=device)
+            loss_g = generator_loss(cfg.loss, D(G(z, y), y))
+            opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+            opt_g.step()
+            if ema_G is not None:
+                update_ema(ema_G, G, min(cfg.ema, (1 + step) / (10 + step)))  # warm-up for early steps
+            step += 1
+            train_seconds += time.perf_counter() - t0
+
+            if not (torch.isfinite(loss_d) and torch.isfinite(loss_g)):
+                raise TrainingDiverged(
+                    f"step {step}: loss became non-finite (D {loss_d.item()}, G {loss_g.item()}); stopped "
+                    f"without saving. The last good checkpoint in {out} is intact; try a lower --lr or "
+                    f"another --loss.")
+            if step % cfg.log_every == 0 or step == cfg.steps:
+                ld, lg = loss_d.item(), loss_g.item()
+                now = time.perf_counter()
+                rate = (step - step_last) * cfg.batch_size * cfg.d_steps / max(now - t_last, 1e-9)
+                t_last, step_last = now, step
+                log.write(json.dumps({"step": step, "loss_d": round(ld, 5), "loss_g": round(lg, 5),
+                                      "d_real": round(d_real.mean().item(), 4),
+                                      "d_fake": round(d_fake.mean().item(), 4),
+                                      "img_per_s": round(rate), "train_seconds": round(train_seconds, 2)}) + "\n")
+                bar.set_postfix(D=f"{ld:.3f}", G=f"{lg:.3f}", img_s=f"{rate:.0f}")
+            bar.update(1)
+            if step % cfg.checkpoint_every == 0 and step < cfg.steps:
+                checkpoint()
+            elif step % cfg.sample_every == 0 and step < cfg.steps:
+                export()
+        log.flush()
+        path = checkpoint()
+    if stop.requested and step < cfg.steps:
+        print(f"interrupted at step {step}; saved. Continue with --resume --out-dir {out}", file=sys.stderr)
+    write_progress_gif(out)
+    return path
+
+
+def restore(state_path: Path, cfg: TrainConfig, G, D, ema_G, opt_g, opt_d) -> tuple[int, float]:
+    state = load_training_state(state_path)
+    saved = state.get("config", {})
+    diffs = [f"{k}: saved {saved.get(k)!r}, now {v!r}" for k, v in dataclasses.asdict(cfg).items()
+             if k not in RESUMABLE_CHANGES and saved.get(k) != v]
+    if diffs:
+        raise CheckpointError(f"{state_path}: cannot resume with different settings:\n  " + "\n  ".join(diffs))
+    try:
+        G.load_state_dict(state["G"])
+        D.load_state_dict(state["D"])
+        if ema_G is not None:
+            ema_G.load_state_dict(state["ema_G"])
+        opt_g.load_state_dict(state["opt_g"])
+        opt_d.load_state_dict(state["opt_d"])
+    except (KeyError, RuntimeError, ValueError) as e:
+        raise CheckpointError(f"{state_path}: training state does not match this model ({e})") from None
+    torch.set_rng_state(state["rng_cpu"])
+    if state.get("rng_cuda") and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["rng_cuda"])
+    print(f"resumed from step {state['step']}", file=sys.stderr)
+    return int(state["step"]), float(state["train_seconds"])
+
+
+def trim_log(path: Path, step: int) -> None:
+    """Drop log lines written after the checkpoint we resume from (they will be redone)."""
+    if path.exists():
+        kept = [line for line in path.read_text().splitlines() if line and json.loads(line)["step"] <= step]
+        path.write_text("".join(line + "\n" for line in kept))
+
+
+def write_progress_gif(out: Path) -> None:
+    from PIL import Image
+
+    frames = [Image.open(p).convert("L") for p in sorted((out / "samples").glob("step_*.png"))]
+    if frames:
+        (out / "progress.gif").write_bytes(gif_bytes(frames, frame_ms=300, boomerang=False))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    presets = "\n".join(f"  {name:10s} {p.description}" for name, p in PRESETS.items())
+    ap = argparse.ArgumentParser(
+        prog="python -m gan.train", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train a GAN on MNIST or Fashion-MNIST and write generator checkpoints.",
+        epilog=f"presets:\n{presets}\n\nFlags left unset take the preset's value.")
+    a = ap.add_argument
+    a("--dataset", choices=sorted(DATASETS), default="mnist", help="data set to train on (default: mnist)")
+    a("--preset", choices=list(PRESETS), default="dcgan", help="architecture + recipe (default: dcgan)")
+    a("--conditional", action="store_true", help="train a class-conditional model (pick the class when sampling)")
+    a("--loss", choices=LOSSES, help="adversarial loss: minimax, nonsat (non-saturating), lsgan, hinge, wgan-gp")
+    a("--steps", type=int, help="generator updates to train for (total, also when resuming)")
+    a("--batch-size", type=int, help="real images per discriminator step")
+    a("--lr", type=float, help="Adam learning rate for both networks")
+    a("--beta1", type=float, help="Adam beta1 (GANs like 0.5)")
+    a("--beta2", type=float, help="Adam beta2")
+    a("--label-smoothing", type=float, help="one-sided: real target = 1 - this (e.g. 0.1)")
+    a("--ema", type=float, help="EMA decay of generator weights used for sampling (0 disables)")
+    a("--d-steps", type=int, default=1, help="discriminator updates per generator update (default: 1)")
+    a("--seed", type=int, default=0, help="seed for weights, noise and data order (default: 0)")
+    a("--data-dir", help="folder holding the IDX .gz files (else $GAN_DATA_DIR, data/, known places, download)")
+    a("--limit", type=int, help="train on the first N images only (quick experiments, tests)")
+    a("--out-dir", help="run folder for checkpoints, samples and logs (default: runs/<dataset>-<preset>[-cond])")
+    a("--sample-every", type=int, default=500, help="steps between sample grids (default: 500)")
+    a("--checkpoint-every", type=int, default=1000, help="steps between resumable checkpoints (default: 1000)")
+    a("--log-every", type=int, default=10, help="steps between log.jsonl lines (default: 10)")
+    a("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
+    a("--resume", action="store_true", help="continue from <out-dir>/state.pt exactly where it stopped")
+    a("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    cfg = TrainConfig(**vars(args))
+    try:
+        path = train(cfg)
+    except (ValueError, DataError, CheckpointError, TrainingDiverged) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"checkpoint: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+import pytest
+import torch
+
+from gan.models import PRESETS, build_discriminator, build_generator, preset_models
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+@pytest.mark.parametrize("num_classes", [0, 10])
+def test_preset_shapes(preset, num_classes):
+    arch, g_args, d_args = preset_models(preset, num_classes)
+    G, D = build_generator(arch, **g_args).eval(), build_discriminator(arch, **d_args).eval()
+    z = torch.randn(5, G.latent_dim)
+    y = torch.arange(5) if num_classes else None
+    x = G(z, y)
+    assert x.shape == (5, 1, 28, 28)
+    lo = 0.0 if G.output == "sigmoid" else -1.0
+    assert x.min() >= lo and x.max() <= 1.0
+    assert D(x, y).shape == (5,)
+
+
+def test_reference_preset_shapes_match_their_designs():
+    keras = build_generator("mlp", **preset_models("keras-mlp")[1])
+    widths = [m.out_features for m in keras.modules() if isinstance(m, torch.nn.Linear)]
+    assert keras.latent_dim == 100 and widths == [256, 512, 1024, 784]
+    assert [m.momentum for m in keras.modules() if isinstance(m, torch.nn.BatchNorm1d)] == [0.2] * 3
+    tf = build_generator("dcgan", **preset_models("tf-dcgan")[1])
+    convs = [(m.out_channels, m.kernel_size, m.stride) for m in tf.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert convs == [(128, (5, 5), (1, 1)), (64, (5, 5), (2, 2)), (1, (5, 5), (2, 2))]
+    torch_mlp = build_discriminator("mlp", **preset_models("torch-mlp")[2])
+    assert [m.out_features for m in torch_mlp.modules() if isinstance(m, torch.nn.Linear)] == [256, 128, 64, 1]
+    numpy_g = build_generator("mlp", **preset_models("numpy-mlp")[1])
+    assert numpy_g.output == "sigmoid" and [m.out_features for m in numpy_g.modules()
+                                            if isinstance(m, torch.nn.Linear)] == [512, 784]
+
+
+def test_soft_labels_equal_hard_labels_at_one_hot():
+    G = build_generator("dcgan", **preset_models("dcgan", 10)[1]).eval()
+    z = torch.randn(3, G.latent_dim)
+    hard = G(z, torch.tensor([1, 4, 7]))
+    soft = G(z, torch.nn.functional.one_hot(torch.tensor([1, 4, 7]), 10).float())
+    assert torch.allclose(hard, soft, atol=1e-6)
+
+
+def test_conditional_models_require_labels():
+    G = build_generator("mlp", **preset_models("mlp", 10)[1])
+    with pytest.raises(ValueError, match="class-conditional"):
+        G(torch.randn(2, G.latent_dim))
+
+
+def test_bad_architecture_arguments_are_refused():
+    with pytest.raises(ValueError, match="unknown generator"):
+        build_generator("resnet")
+    with pytest.raises(ValueError, match="upsample 7x7 by 4"):
+        build_generator("dcgan", stages=[[64, 2], [1, 1]])
+    with pytest.raises(ValueError, match="unknown preset"):
+        preset_models("nope")

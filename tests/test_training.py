@@ -1,0 +1,129 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from conftest import run_training
+from gan import load_generator, sample
+from gan.checkpoint import CheckpointError, load_training_state
+from gan.models import build_generator
+from gan.train import TrainConfig, TrainingDiverged, main, resolve
+
+
+def test_short_run_writes_loadable_checkpoint_that_learned(trained_checkpoint):
+    G, meta = load_generator(trained_checkpoint)
+    assert meta["steps"] == 30 and meta["dataset"] == "mnist" and meta["loss"] == "hinge"
+    assert meta["class_names"] == [str(i) for i in range(10)] and meta["data_range"] == [-1.0, 1.0]
+    torch.manual_seed(meta["seed"])  # the untrained generator of the same run
+    initial = build_generator(meta["arch"], **meta["generator_args"]).eval()
+    trained_images = sample(G, seeds=range(16)).astype(float)
+    initial_images = sample(initial, seeds=range(16)).astype(float)
+    assert abs(trained_images - initial_images).mean() > 20  # out of 255: a visibly different picture
+
+    run = trained_checkpoint.parent
+    steps = [json.loads(line)["step"] for line in (run / "log.jsonl").read_text().splitlines()]
+    assert steps == [5, 10, 15, 20, 25, 30]
+    assert sorted(p.name for p in (run / "samples").iterdir()) == [f"step_0000{s}.png" for s in (10, 20, 30)]
+    assert (run / "progress.gif").stat().st_size > 0
+
+
+def test_same_seed_same_weights_and_resume_is_exact(tmp_path, mnist_dir):
+    full = run_training(tmp_path / "full", steps=20, checkpoint_every=10)
+    part = run_training(tmp_path / "part", steps=10, checkpoint_every=10)
+    again = run_training(tmp_path / "again", steps=10, checkpoint_every=10)
+    first, second = load_file(part), load_file(again)
+    assert all(torch.equal(first[k], second[k]) for k in first)  # same seed + flags -> same weights
+
+    resumed = run_training(tmp_path / "part", steps=20, checkpoint_every=10, resume=True)
+    a, b = load_training_state(full.parent / "state.pt"), load_training_state(resumed.parent / "state.pt")
+    for net in ("G", "D", "ema_G"):
+        assert all(torch.equal(a[net][k], b[net][k]) for k in a[net]), net
+    assert a["step"] == b["step"] == 20
+    log_steps = [json.loads(l)["step"] for l in (tmp_path / "part" / "log.jsonl").read_text().splitlines()]
+    assert log_steps == [5, 10, 15, 20]
+
+
+def test_different_seed_different_weights(tmp_path, mnist_dir):
+    a = load_file(run_training(tmp_path / "a", steps=5, seed=1))
+    b = load_file(run_training(tmp_path / "b", steps=5, seed=2))
+    assert not all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_resume_refuses_different_settings(tmp_path, mnist_dir):
+    run_training(tmp_path / "r", steps=5)
+    with pytest.raises(CheckpointError, match="loss: saved 'hinge', now 'lsgan'"):
+        run_training(tmp_path / "r", steps=10, loss="lsgan", resume=True)
+
+
+def test_non_finite_loss_stops_without_overwriting(tmp_path, mnist_dir, monkeypatch):
+    good = run_training(tmp_path / "r", steps=10)
+    before = good.read_bytes()
+    calls = {"n": 0}
+    import gan.train as train_module
+    real_loss = train_module.generator_loss
+
+    def exploding(kind, fake):
+        calls["n"] += 1
+        return real_loss(kind, fake) * (float("nan") if calls["n"] > 3 else 1.0)
+
+    monkeypatch.setattr(train_module, "generator_loss", exploding)
+    with pytest.raises(TrainingDiverged, match="step 14: loss became non-finite"):
+        run_training(tmp_path / "r", steps=20, resume=True)
+    assert good.read_bytes() == before
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--steps", "-3"], "--steps must be positive"),
+    (["--batch-size", "0"], "--batch-size must be positive"),
+    (["--ema", "1.5"], "--ema must lie in"),
+    (["--lr", "0"], "--lr must be positive"),
+])
+def test_cli_refuses_nonsense(argv, message, capsys):
+    assert main(argv + ["--out-dir", "/nonexistent/never-created"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_rejects_unknown_choices_and_documents_flags(capsys):
+    with pytest.raises(SystemExit):
+        main(["--preset", "bogus"])
+    assert "invalid choice: 'bogus'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help_text = capsys.readouterr().out
+    for flag in ("--dataset", "--preset", "--loss", "--ema", "--resume", "--d-steps", "--label-smoothing", "keras-mlp"):
+        assert flag in help_text
+
+
+def test_batch_larger_than_data_is_refused(tmp_path, mnist_dir):
+    with pytest.raises(ValueError, match="larger than the data set"):
+        run_training(tmp_path / "r", limit=10, batch_size=64)
+
+
+def test_resolve_fills_preset_defaults():
+    cfg = resolve(TrainConfig(preset="tf-dcgan"))
+    assert (cfg.loss, cfg.lr, cfg.batch_size, cfg.beta1) == ("nonsat", 1e-4, 256, 0.9)
+    assert cfg.out_dir.endswith("mnist-tf-dcgan")
+
+
+def test_sigterm_saves_a_final_checkpoint(tmp_path, mnist_dir):
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "gan.train", "--steps", "100000", "--limit", "2000",
+                             "--out-dir", str(out), "--log-every", "1", "--no-progress", "--device", "cpu"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = out / "log.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (log.exists() and log.stat().st_size > 0):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "interrupted at step" in err
+    state = load_training_state(out / "state.pt")
+    G, meta = load_generator(out / "generator.safetensors")
+    assert 0 < state["step"] == meta["steps"] < 100000
