@@ -65,3 +65,62 @@ def trained_checkpoint(tmp_path_factory, mnist_dir) -> Path:
 @pytest.fixture(scope="session")
 def conditional_checkpoint(tmp_path_factory, mnist_dir) -> Path:
     return run_training(tmp_path_factory.mktemp("run") / "mnist-mlp-cond", preset="mlp", conditional=True, steps=20)
+
+
+@pytest.fixture(scope="session")
+def checkpoint_dir(tmp_path_factory, trained_checkpoint, conditional_checkpoint) -> Path:
+    """A checkpoints folder as users have it: good models plus files the app must skip."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("checkpoints")
+    for src, name in ((trained_checkpoint, "mnist-small"), (conditional_checkpoint, "mnist-small-cond")):
+        for suffix in (".safetensors", ".json"):
+            shutil.copy(src.with_suffix(suffix), folder / f"{name}{suffix}")
+    (folder / "broken.safetensors").write_bytes(b"\x00" * 10)
+    shutil.copy(trained_checkpoint.with_suffix(".json"), folder / "broken.json")
+    (folder / "legacy.pt").write_bytes(b"not even opened")
+    return folder
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(checkpoint_dir):
+    """`python app.py` on a free loopback port, as a user starts it."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.Popen([sys.executable, str(root / "app.py"), "--checkpoints", str(checkpoint_dir),
+                             "--port", str(port)], cwd=root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app.py exited early:\n{proc.stdout.read()}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("app.py did not answer within 90 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()

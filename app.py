@@ -1,0 +1,223 @@
+"""GAN Studio: a Gradio page over the generator checkpoints in `checkpoints/`.
+
+    python app.py                               # http://127.0.0.1:7860
+    python app.py --checkpoints runs/ --port 8000
+
+Tabs: Sample (grids from seeds), Latent sliders (principal directions or raw dims),
+Interpolate (strip + GIF, class morphs for conditional models). Every action is also a
+named API endpoint: /models, /model_card, /sample, /slider_image, /interpolate.
+
+Configuration (flags win over environment variables):
+  GAN_CHECKPOINTS      checkpoint folder (default: checkpoints/ beside this file)
+  GRADIO_SERVER_NAME   bind address (default 127.0.0.1; the container sets 0.0.0.0)
+  GRADIO_SERVER_PORT   port (default 7860)
+  GAN_CONCURRENCY      requests computed at once (default 2, one per CPU core here)
+  GAN_QUEUE_SIZE       requests allowed to wait before new ones are refused (default 64)
+  GAN_AUTH             "user:password" turns on basic auth
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import logging
+import os
+import random
+import threading
+from pathlib import Path
+
+import gradio as gr
+
+from studio.actions import ALL_CLASSES, BASES, MODES, Studio
+from studio.registry import NUM_DIRECTIONS, ModelRegistry
+from studio.validation import MAX_FRAMES, MAX_IMAGES, MAX_SEED, MAX_SLIDER, MAX_TRUNCATION, InvalidInput
+
+ROOT = Path(__file__).resolve().parent
+log = logging.getLogger("gan_studio")
+
+
+def user_errors(fn):
+    """Show validation failures to the person (and API client) as a clean gr.Error."""
+    @functools.wraps(fn)
+    def wrapper(*args):
+        try:
+            return fn(*args)
+        except InvalidInput as e:
+            raise gr.Error(str(e), print_exception=False) from None
+    return wrapper
+
+
+def class_dropdown_update(studio: Studio, key, allow_all: bool):
+    m = studio.registry.models.get(key)
+    names = m.class_names if m else []
+    choices = ([ALL_CLASSES] if allow_all else []) + names
+    return gr.update(choices=choices, value=choices[0] if choices else None, visible=bool(names))
+
+
+def build_app(studio: Studio) -> gr.Blocks:
+    registry = studio.registry
+    choices = registry.choices()
+    first = choices[0][1] if choices else None
+    first_classes = registry.models[first].class_names if first else []
+
+    with gr.Blocks(title="GAN Studio", delete_cache=(1800, 3600)) as demo:
+        gr.Markdown("# GAN Studio\nGenerative adversarial networks trained on MNIST digits and Fashion-MNIST "
+                    "clothing. Pick a model, then sample, steer and interpolate. Same inputs, same pixels.")
+        if registry.skipped:
+            gr.Markdown("**Skipped checkpoints:**\n" + "\n".join(f"- `{f}`: {why}" for f, why in registry.skipped),
+                        elem_id="skipped-notice")
+        if not choices:
+            gr.Markdown(f"**No generator checkpoints found in `{registry.folder}`.** Train one with "
+                        "`python -m gan.train` and copy its `generator.safetensors` + `.json` there.")
+        model = gr.Dropdown(choices, value=first, label="Model", elem_id="model", allow_custom_value=True)
+        with gr.Accordion("Model card", open=False):
+            with gr.Row():
+                card_text = gr.Markdown()
+                card_image = gr.Image(format="png", type="pil", label="Seeds 0-63", buttons=["download"])
+
+        with gr.Tabs():
+            with gr.Tab("Sample", id="sample"):
+                with gr.Row():
+                    with gr.Column(scale=1, min_width=260):
+                        seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED - MAX_IMAGES, label="Seed",
+                                         elem_id="sample-seed")
+                        new_seed = gr.Button("New random seed", elem_id="new-seed")
+                        n = gr.Slider(1, MAX_IMAGES, 64, step=1, label="Images")
+                        truncation = gr.Slider(0, MAX_TRUNCATION, 1.0, step=0.05, label="Truncation",
+                                               info="< 1: cleaner and more typical, > 1: more varied")
+                        sample_class = gr.Dropdown([ALL_CLASSES] + first_classes, value=ALL_CLASSES, allow_custom_value=True, label="Class",
+                                                   visible=bool(first_classes),
+                                                   info="'All classes': one row per seed, one column per class")
+                        go = gr.Button("Generate", variant="primary", elem_id="generate")
+                    with gr.Column(scale=3):
+                        grid = gr.Image(format="png", type="pil", label="Samples", buttons=["download", "fullscreen"],
+                                        elem_id="sample-image")
+                        grid_info = gr.Textbox(label="Produced by", interactive=False, elem_id="sample-info")
+
+            with gr.Tab("Latent sliders", id="sliders"):
+                with gr.Row():
+                    with gr.Column(scale=1, min_width=260):
+                        slider_seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Base seed")
+                        slider_class = gr.Dropdown(first_classes, value=first_classes[0] if first_classes else None,
+                                                   allow_custom_value=True, label="Class", visible=bool(first_classes))
+                        basis = gr.Radio(list(BASES), value="principal", label="Slider directions",
+                                         info="principal: strongest visual changes (PCA); raw: first latent dims")
+                        sliders = [gr.Slider(-MAX_SLIDER / 2, MAX_SLIDER / 2, 0.0, step=0.1, label=f"Direction {i + 1}",
+                                             elem_id=f"direction-{i + 1}") for i in range(NUM_DIRECTIONS)]
+                        with gr.Row():
+                            randomize = gr.Button("Random seed")
+                            reset = gr.Button("Reset sliders", elem_id="reset-sliders")
+                    with gr.Column(scale=2):
+                        slider_out = gr.Image(format="png", type="pil", label="Image", buttons=["download"],
+                                              elem_id="slider-image")
+                        slider_info = gr.Textbox(label="Produced by", interactive=False)
+                        latent_text = gr.Textbox(label="Latent vector (copy it, or use it as an interpolation start)",
+                                                 lines=3, interactive=False, elem_id="latent-vector")
+
+            with gr.Tab("Interpolate", id="interpolate"):
+                with gr.Row():
+                    with gr.Column(scale=1, min_width=260):
+                        with gr.Row():
+                            start_seed = gr.Number(1, precision=0, minimum=0, maximum=MAX_SEED, label="Start seed")
+                            end_seed = gr.Number(2, precision=0, minimum=0, maximum=MAX_SEED, label="End seed")
+                        with gr.Row():
+                            start_class = gr.Dropdown(first_classes, value=first_classes[0] if first_classes else None,
+                                                      allow_custom_value=True, label="Start class", visible=bool(first_classes))
+                            end_class = gr.Dropdown(first_classes, value=first_classes[-1] if first_classes else None,
+                                                    allow_custom_value=True, label="End class", visible=bool(first_classes))
+                        start_latent = gr.Textbox(label="Start latent (optional, overrides start seed)", lines=2)
+                        use_slider = gr.Button("Use current slider vector as start")
+                        frames = gr.Slider(2, MAX_FRAMES, 16, step=1, label="Frames")
+                        mode = gr.Radio(list(MODES), value="slerp", label="Path",
+                                        info="slerp keeps latents at a typical length: crisper middle frames")
+                        interp_go = gr.Button("Interpolate", variant="primary", elem_id="interpolate-go")
+                    with gr.Column(scale=2):
+                        strip = gr.Image(format="png", type="pil", label="Strip", buttons=["download"],
+                                         elem_id="strip-image")
+                        gif = gr.Image(type="filepath", label="Animation (GIF)", buttons=["download"],
+                                       elem_id="gif-image")
+                        interp_info = gr.Textbox(label="Produced by", interactive=False)
+
+        # --- events ------------------------------------------------------------------
+        slider_inputs = [model, slider_seed, slider_class, basis, *sliders]
+        slider_outputs = [slider_out, slider_info, latent_text]
+        sample_inputs = [model, seed, n, truncation, sample_class]
+
+        def on_model(key):
+            return (class_dropdown_update(studio, key, True), class_dropdown_update(studio, key, False),
+                    class_dropdown_update(studio, key, False), class_dropdown_update(studio, key, False))
+
+        card = user_errors(studio.model_card)
+        model.change(on_model, model, [sample_class, slider_class, start_class, end_class], api_name=False) \
+            .then(card, model, [card_text, card_image], api_name="model_card") \
+            .then(user_errors(studio.sample_grid), sample_inputs, [grid, grid_info], api_name=False) \
+            .then(user_errors(studio.slider_image), slider_inputs, slider_outputs, api_name=False)
+        if first:
+            demo.load(card, model, [card_text, card_image], api_name=False)
+
+        sample_fn = user_errors(studio.sample_grid)
+        go.click(sample_fn, sample_inputs, [grid, grid_info], api_name="sample")
+        new_seed.click(lambda: random.randint(0, 1_000_000), None, seed, api_name=False) \
+            .then(sample_fn, sample_inputs, [grid, grid_info], api_name=False)
+
+        slider_fn = user_errors(studio.slider_image)
+        for s in sliders:  # live while dragging; always_last drops stale intermediate positions
+            s.input(slider_fn, slider_inputs, slider_outputs, api_name=False, trigger_mode="always_last",
+                    show_progress="hidden")
+        sliders[0].release(slider_fn, slider_inputs, slider_outputs, api_name="slider_image", show_progress="hidden")
+        for control in (slider_seed, slider_class, basis):
+            control.change(slider_fn, slider_inputs, slider_outputs, api_name=False, show_progress="hidden")
+        randomize.click(lambda: random.randint(0, 1_000_000), None, slider_seed, api_name=False)
+        reset.click(lambda: [0.0] * NUM_DIRECTIONS, None, sliders, api_name=False) \
+            .then(slider_fn, slider_inputs, slider_outputs, api_name=False)
+        use_slider.click(lambda text: text, latent_text, start_latent, api_name=False)
+        interp_go.click(user_errors(studio.interpolate),
+                        [model, start_seed, end_seed, start_class, end_class, frames, mode, start_latent],
+                        [strip, gif, interp_info], api_name="interpolate")
+        gr.api(studio.list_models, api_name="models")
+        if first:
+            demo.load(sample_fn, sample_inputs, [grid, grid_info], api_name=False)
+            demo.load(slider_fn, slider_inputs, slider_outputs, api_name=False)
+    return demo
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise SystemExit(f"{name} must be an integer, got {value!r}") from None
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--checkpoints", default=os.environ.get("GAN_CHECKPOINTS", str(ROOT / "checkpoints")),
+                    help="folder searched (recursively) for *.safetensors + *.json generators")
+    ap.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                    help="bind address; 0.0.0.0 exposes the page to the network (default 127.0.0.1)")
+    ap.add_argument("--port", type=int, default=env_int("GRADIO_SERVER_PORT", 7860), help="port (default 7860)")
+    ap.add_argument("--concurrency", type=int, default=env_int("GAN_CONCURRENCY", 2),
+                    help="requests computed at once (default 2)")
+    ap.add_argument("--queue-size", type=int, default=env_int("GAN_QUEUE_SIZE", 64),
+                    help="requests allowed to wait (default 64)")
+    return ap.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    args = parse_args(argv)
+    registry = ModelRegistry(args.checkpoints)
+    log.info("loaded %d model(s) from %s; skipped %d", len(registry.models), args.checkpoints, len(registry.skipped))
+    studio = Studio(registry)
+    demo = build_app(studio)
+    # Principal directions cost about a second per model: compute them off the request path.
+    threading.Thread(target=lambda: [m.directions() for m in registry.models.values()], daemon=True).start()
+    auth = os.environ.get("GAN_AUTH")
+    demo.queue(default_concurrency_limit=args.concurrency, max_size=args.queue_size)
+    demo.launch(server_name=args.host, server_port=args.port, show_error=True,
+                auth=tuple(auth.split(":", 1)) if auth and ":" in auth else None,
+                footer_links=["api", "gradio"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Find and load every generator checkpoint under a folder, once, at start-up.
+
+Bad files never stop the app: each one is skipped with a reason the UI shows. Pickle-based
+files (.pt/.pth/.pkl/.ckpt) are listed as skipped and never opened, since unpickling can run code.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from gan.checkpoint import CheckpointError, load_generator, read_metadata
+from gan.directions import principal_directions
+
+log = logging.getLogger("gan_studio")
+PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".ckpt", ".bin")
+DATASET_TITLES = {"mnist": "MNIST digits", "fashion": "Fashion-MNIST"}
+NUM_DIRECTIONS = 8
+PROJECT_PRESETS = ("dcgan", "mlp")
+
+
+@dataclass
+class LoadedModel:
+    key: str
+    label: str
+    path: Path
+    generator: torch.nn.Module
+    meta: dict
+    _directions: torch.Tensor | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(self.meta.get("class_names", [])) if self.meta["num_classes"] else []
+
+    def directions(self) -> torch.Tensor:
+        """Principal latent directions, computed on first use (about a second) and cached."""
+        with self._lock:
+            if self._directions is None:
+                self._directions = principal_directions(self.generator, k=NUM_DIRECTIONS)
+            return self._directions
+
+
+def picker_order(meta: dict, key: str) -> tuple:
+    """Data set, then the project's own presets before the reference designs, unconditional first."""
+    datasets = list(DATASET_TITLES)
+    preset = meta.get("preset", "")
+    return (datasets.index(meta["dataset"]) if meta["dataset"] in datasets else len(datasets),
+            preset not in PROJECT_PRESETS, preset, bool(meta["num_classes"]), key)
+
+
+def friendly_label(meta: dict) -> str:
+    title = DATASET_TITLES.get(meta["dataset"], meta["dataset"])
+    kind = "conditional" if meta["num_classes"] else "unconditional"
+    return f"{title} · {meta.get('preset', meta['arch'])} · {kind}"
+
+
+class ModelRegistry:
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.models: dict[str, LoadedModel] = {}
+        self.skipped: list[tuple[str, str]] = []  # (file, reason)
+        self._scan()
+
+    def _skip(self, path: Path, reason: str) -> None:
+        self.skipped.append((str(path.relative_to(self.folder)), reason))
+        log.warning("skipped %s: %s", path, reason)
+
+    def _scan(self) -> None:
+        if not self.folder.is_dir():
+            log.warning("checkpoint folder %s does not exist", self.folder)
+            return
+        for path in sorted(self.folder.rglob("*")):
+            self._consider(path)
+        self.models = dict(sorted(self.models.items(), key=lambda item: picker_order(item[1].meta, item[0])))
+
+    def _consider(self, path: Path) -> None:
+        if path.suffix in PICKLE_SUFFIXES:
+            self._skip(path, "pickle-based file, never loaded (unpickling can execute code); "
+                             "use a .safetensors checkpoint with its .json sidecar")
+        elif path.suffix == ".safetensors":
+            self._load(path)
+        elif path.suffix == ".json" and not path.with_suffix(".safetensors").exists():
+            if self._is_generator_meta(path):
+                self._skip(path, "metadata without its .safetensors weights")
+
+    @staticmethod
+    def _is_generator_meta(path: Path) -> bool:
+        try:
+            return read_metadata(path).get("kind", "generator") == "generator"
+        except CheckpointError:
+            return True  # a broken sidecar without weights is still worth reporting
+
+    def _load(self, path: Path) -> None:
+        key = str(path.relative_to(self.folder).with_suffix(""))
+        try:
+            meta = read_metadata(path)
+            if meta.get("kind", "generator") != "generator":
+                return  # e.g. the evaluators' classifiers: not for the model picker
+            generator, meta = load_generator(path)
+        except CheckpointError as e:
+            reason = str(e)
+            for prefix in (f"{path}: ", f"{path.with_suffix('.json')}: "):  # the notice names the file already
+                reason = reason.removeprefix(prefix)
+            self._skip(path, reason)
+            return
+        label = friendly_label(meta)
+        if any(m.label == label for m in self.models.values()):
+            label = f"{label} ({key})"
+        self.models[key] = LoadedModel(key, label, path, generator, meta)
+
+    def choices(self) -> list[tuple[str, str]]:
+        return [(m.label, m.key) for m in self.models.values()]

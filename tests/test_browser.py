@@ -1,0 +1,84 @@
+"""Click through the page in real headless Chromium (Debian's), as a person would.
+
+Screenshots land in test-artifacts/ for a human to look at.
+"""
+
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium not installed: apt-get install chromium (see .ci/run)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(app_url)
+        yield page
+        browser.close()
+
+
+def element_pixels(page, selector: str) -> np.ndarray:
+    """The rendered image inside a component, as grayscale pixels."""
+    img = page.locator(f"{selector} img").first
+    img.wait_for(state="visible", timeout=30_000)
+    page.wait_for_function(f"document.querySelector('{selector} img').complete", timeout=30_000)
+    return np.asarray(Image.open(io.BytesIO(img.screenshot())).convert("L")).astype(int)
+
+
+def wait_for_change(page, selector: str, before: np.ndarray, timeout_s: float = 30) -> np.ndarray:
+    import time
+
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        now = element_pixels(page, selector)
+        if now.shape != before.shape or np.abs(now - before).mean() > 1:
+            return now
+        page.wait_for_timeout(250)
+    pytest.fail(f"{selector} did not change within {timeout_s} s")
+
+
+def test_sample_tab_generates_new_images(page):
+    first = element_pixels(page, "#sample-image")
+    assert first.std() > 10  # a real grid of digits, not a blank placeholder
+    page.screenshot(path=str(ARTIFACTS / "sample-tab.png"), full_page=True)
+    page.locator("#sample-seed input").fill("123")
+    page.locator("#generate").click()
+    changed = wait_for_change(page, "#sample-image", first)
+    assert "seeds 123-186" in page.locator("#sample-info textarea").input_value()
+    assert np.abs(changed - first).mean() > 1
+
+
+def test_slider_moves_the_image(page):
+    page.get_by_role("tab", name="Latent sliders").click()
+    before = element_pixels(page, "#slider-image")
+    slider = page.locator("#direction-1 input[type=range]")
+    slider.focus()
+    for _ in range(25):  # keyboard drags fire the same input events as the mouse
+        page.keyboard.press("ArrowRight")
+    wait_for_change(page, "#slider-image", before)
+    page.screenshot(path=str(ARTIFACTS / "sliders-tab.png"), full_page=True)
+    assert "1: +" in page.get_by_label("Produced by").nth(1).input_value()
+
+
+def test_interpolation_shows_strip_and_gif(page):
+    page.get_by_role("tab", name="Interpolate").click()
+    page.locator("#interpolate-go").click()
+    strip = element_pixels(page, "#strip-image")
+    gif = element_pixels(page, "#gif-image")
+    assert strip.shape[1] > 5 * strip.shape[0] and strip.std() > 10 and gif.std() > 10
+    page.screenshot(path=str(ARTIFACTS / "interpolate-tab.png"), full_page=True)
