@@ -1,0 +1,170 @@
+"""Measure a generator against the real test split, in the evaluator classifier's terms.
+
+    python -m gan.evaluate --checkpoint checkpoints/mnist-dcgan.safetensors [--write]
+    python -m gan.evaluate --real --dataset mnist        # the floor: real train vs real test
+
+Metrics (10,000 generated vs the 10,000 test images, fixed seeds, so reruns agree):
+- fd:         Fréchet distance between Gaussian fits of the 128-d penultimate features ("FD-classifier")
+- is:         Inception Score computed with the domain classifier's softmax (max = number of classes)
+- coverage:   classes receiving >= 2% of generated samples (of 10); class_kl: KL(generated || real) of the
+              predicted-class histograms (0 = same class balance; large = mode collapse)
+- precision / recall: k-NN manifold estimates (Kynkäänniemi et al., 2019, k=3) in the same feature space
+- class_accuracy (conditional models): fraction of samples classified as the class they were asked for
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from .checkpoint import CheckpointError, atomic_write, checkpoint_paths, load_generator
+from .classifier import embed, load_classifier
+from .data import DataError, load_dataset, to_model_range
+from .sampling import latent_for_seeds
+
+NUM_SAMPLES = 10_000
+EVAL_SEED = 2**20  # seeds EVAL_SEED.. are used for evaluation, far from the seeds people browse
+COVERAGE_SHARE = 0.02
+
+
+def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
+    """|mu_a - mu_b|^2 + tr(Ca + Cb - 2 (Ca Cb)^1/2), with the trace of the square root taken
+    from the eigenvalues of the symmetric Ca^1/2 Cb Ca^1/2 (same spectrum, numerically stable)."""
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    ca, cb = torch.cov(a.T), torch.cov(b.T)
+    w, v = torch.linalg.eigh(ca)
+    sqrt_ca = (v * w.clamp(min=0).sqrt()) @ v.T
+    cross = torch.linalg.eigvalsh(sqrt_ca @ cb @ sqrt_ca).clamp(min=0).sqrt().sum()
+    return float((mu_a - mu_b).square().sum() + ca.trace() + cb.trace() - 2 * cross)
+
+
+def inception_score(probs: torch.Tensor, splits: int = 10) -> float:
+    scores = []
+    for part in probs.chunk(splits):
+        marginal = part.mean(0, keepdim=True)
+        kl = (part * (part.clamp_min(1e-12).log() - marginal.clamp_min(1e-12).log())).sum(1).mean()
+        scores.append(kl.exp())
+    return float(torch.stack(scores).mean())
+
+
+def class_histogram(probs: torch.Tensor, num_classes: int) -> torch.Tensor:
+    return torch.bincount(probs.argmax(1), minlength=num_classes).double() / len(probs)
+
+
+def kth_neighbour_radii(feats: torch.Tensor, k: int = 3, chunk: int = 2000) -> torch.Tensor:
+    radii = []
+    for start in range(0, len(feats), chunk):
+        d = torch.cdist(feats[start:start + chunk], feats)
+        radii.append(d.kthvalue(k + 1, dim=1).values)  # +1: a point is its own nearest neighbour
+    return torch.cat(radii)
+
+
+def manifold_coverage(queries: torch.Tensor, points: torch.Tensor, radii: torch.Tensor, chunk: int = 2000) -> float:
+    """Fraction of queries inside at least one point's k-NN ball."""
+    inside = []
+    for start in range(0, len(queries), chunk):
+        d = torch.cdist(queries[start:start + chunk], points)
+        inside.append((d <= radii[None, :]).any(1))
+    return float(torch.cat(inside).double().mean())
+
+
+def compare(fake_feats, fake_probs, real_feats, real_probs, k: int = 3) -> dict:
+    num_classes = real_probs.shape[1]
+    hist_fake, hist_real = class_histogram(fake_probs, num_classes), class_histogram(real_probs, num_classes)
+    kl = (hist_fake * (hist_fake.clamp_min(1e-12).log() - hist_real.clamp_min(1e-12).log())).sum()
+    real_f, fake_f = real_feats.float(), fake_feats.float()
+    return {
+        "fd": round(frechet_distance(fake_feats, real_feats), 4),
+        "is": round(inception_score(fake_probs), 4),
+        "coverage": int((hist_fake >= COVERAGE_SHARE).sum()),
+        "class_kl": round(float(kl), 5),
+        "precision": round(manifold_coverage(fake_f, real_f, kth_neighbour_radii(real_f, k)), 4),
+        "recall": round(manifold_coverage(real_f, fake_f, kth_neighbour_radii(fake_f, k)), 4),
+    }
+
+
+def real_reference(dataset: str, data_dir=None, evaluator_dir=None):
+    classifier, _ = load_classifier(dataset, Path(evaluator_dir)) if evaluator_dir else load_classifier(dataset)
+    x_test, _ = load_dataset(dataset, "test", data_dir)
+    feats, probs = embed(classifier, to_model_range(x_test, (-1.0, 1.0)))
+    return classifier, feats, probs
+
+
+@torch.inference_mode()
+def generated_images(generator, n: int, num_classes: int, batch: int = 1000):
+    """n samples with fixed seeds; conditional models get balanced labels i % classes."""
+    lo, hi = (0.0, 1.0) if generator.output == "sigmoid" else (-1.0, 1.0)
+    labels = torch.arange(n) % num_classes if num_classes else None
+    out = []
+    for start in range(0, n, batch):
+        z = latent_for_seeds(range(EVAL_SEED + start, EVAL_SEED + min(n, start + batch)), generator.latent_dim)
+        y = None if labels is None else labels[start:start + batch]
+        x = generator(z, y).clamp(lo, hi)
+        out.append((x - lo) / (hi - lo) * 2 - 1)  # the evaluator reads [-1, 1]
+    return torch.cat(out), labels
+
+
+def evaluate_generator(path, n: int = NUM_SAMPLES, data_dir=None, evaluator_dir=None) -> dict:
+    t0 = time.perf_counter()
+    generator, meta = load_generator(path)
+    classifier, real_feats, real_probs = real_reference(meta["dataset"], data_dir, evaluator_dir)
+    images, labels = generated_images(generator, n, meta["num_classes"])
+    feats, probs = embed(classifier, images)
+    metrics = compare(feats, probs, real_feats, real_probs)
+    if labels is not None:
+        metrics["class_accuracy"] = round(float((probs.argmax(1) == labels).double().mean()), 4)
+    metrics["samples"] = n
+    metrics["eval_seconds"] = round(time.perf_counter() - t0, 1)
+    return metrics
+
+
+def evaluate_real(dataset: str, n: int = NUM_SAMPLES, data_dir=None, evaluator_dir=None) -> dict:
+    """The floor any generator is compared against: real training images vs the test split."""
+    classifier, real_feats, real_probs = real_reference(dataset, data_dir, evaluator_dir)
+    x_train, _ = load_dataset(dataset, "train", data_dir)
+    idx = torch.randperm(len(x_train), generator=torch.Generator().manual_seed(0))[:n]
+    feats, probs = embed(classifier, to_model_range(x_train[idx], (-1.0, 1.0)))
+    return {**compare(feats, probs, real_feats, real_probs), "samples": n}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m gan.evaluate", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--checkpoint", nargs="*", default=[], help="generator checkpoint(s) to evaluate")
+    ap.add_argument("--real", action="store_true", help="also report real train vs test (the floor)")
+    ap.add_argument("--dataset", choices=("mnist", "fashion"), help="data set for --real")
+    ap.add_argument("--n", type=int, default=NUM_SAMPLES, help=f"samples (default {NUM_SAMPLES})")
+    ap.add_argument("--write", action="store_true", help="store the metrics in each checkpoint's JSON sidecar")
+    ap.add_argument("--data-dir")
+    ap.add_argument("--evaluators", help="folder of evaluator classifiers (default: checkpoints/evaluators)")
+    args = ap.parse_args(argv)
+    if not args.checkpoint and not args.real:
+        ap.error("give --checkpoint PATH... and/or --real --dataset NAME")
+    try:
+        if not 100 <= args.n <= 50_000:
+            raise ValueError("--n must lie in 100-50000")
+        if args.real:
+            if not args.dataset:
+                raise ValueError("--real needs --dataset")
+            print(json.dumps({"real": args.dataset, **evaluate_real(args.dataset, args.n, args.data_dir, args.evaluators)}))
+        for path in args.checkpoint:
+            metrics = evaluate_generator(path, args.n, args.data_dir, args.evaluators)
+            print(json.dumps({"checkpoint": str(path), **metrics}))
+            if args.write:
+                _, sidecar = checkpoint_paths(path)
+                meta = json.loads(sidecar.read_text())
+                meta["metrics"] = {k: v for k, v in metrics.items() if k != "eval_seconds"}
+                atomic_write(sidecar, (json.dumps(meta, indent=2) + "\n").encode())
+    except (CheckpointError, DataError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
