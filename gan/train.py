@@ -207,6 +207,45 @@ def fixed_latents(latent_dim: int, num_classes: int) -> tuple[torch.Tensor, torc
     return z, torch.arange(num_classes).repeat(10)
 
 
+def build_models(cfg: TrainConfig, num_classes: int, device: torch.device):
+    """(arch, generator args, G, D, EMA copy of G or None, G optimizer, D optimizer) for a resolved config."""
+    arch, g_args, d_args = preset_models(cfg.preset, num_classes)
+    G = build_generator(arch, **g_args).to(device)
+    D = build_discriminator(arch, **d_args).to(device)
+    ema_G = copy.deepcopy(G) if cfg.ema else None
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
+    return arch, g_args, G, D, ema_G, opt_g, opt_d
+
+
+def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: TrainConfig,
+               conditional: bool) -> tuple[torch.Tensor, ...]:
+    """One generator update after cfg.d_steps discriminator updates; returns (loss_d, loss_g, d_real, d_fake)."""
+    device = next(G.parameters()).device
+    for j in range(cfg.d_steps):
+        x, y = batches[step * cfg.d_steps + j]
+        y = y if conditional else None
+        z = torch.randn(len(x), G.latent_dim, device=device)
+        with torch.no_grad():
+            fake = G(z, y)
+        d_real, d_fake = D(x, y), D(fake, y)
+        loss_d = discriminator_loss(cfg.loss, d_real, d_fake, 1.0 - cfg.label_smoothing)
+        if cfg.loss == "wgan-gp":
+            loss_d = loss_d + GP_WEIGHT * gradient_penalty(D, x, fake, y)
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+
+    z = torch.randn(len(x), G.latent_dim, device=device)
+    loss_g = generator_loss(cfg.loss, D(G(z, y), y))
+    opt_g.zero_grad(set_to_none=True)
+    loss_g.backward()
+    opt_g.step()
+    if ema_G is not None:
+        update_ema(ema_G, G, min(cfg.ema, (1 + step) / (10 + step)))  # warm-up for early steps
+    return loss_d, loss_g, d_real, d_fake
+
+
 def train(cfg: TrainConfig) -> Path:
     """Run (or resume) training; return the path of the exported generator checkpoint."""
     cfg = resolve(cfg)
@@ -217,12 +256,7 @@ def train(cfg: TrainConfig) -> Path:
     num_classes = len(info.class_names) if cfg.conditional else 0
 
     torch.manual_seed(cfg.seed)
-    arch, g_args, d_args = preset_models(cfg.preset, num_classes)
-    G = build_generator(arch, **g_args).to(device)
-    D = build_discriminator(arch, **d_args).to(device)
-    ema_G = copy.deepcopy(G) if cfg.ema else None
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
+    arch, g_args, G, D, ema_G, opt_g, opt_d = build_models(cfg, num_classes, device)
     data_range = (0.0, 1.0) if G.output == "sigmoid" else (-1.0, 1.0)
 
     step, train_seconds = 0, 0.0
@@ -235,7 +269,6 @@ def train(cfg: TrainConfig) -> Path:
     images, labels = load_dataset(cfg.dataset, "train", cfg.data_dir, limit=cfg.limit)
     batches = RealBatches(images, labels, cfg.batch_size, cfg.seed, data_range, device)
     fixed_z, fixed_y = fixed_latents(G.latent_dim, num_classes)
-    real_target = 1.0 - cfg.label_smoothing
     (out / "samples").mkdir(parents=True, exist_ok=True)
 
     def export() -> Path:
@@ -275,27 +308,8 @@ def train(cfg: TrainConfig) -> Path:
     with GracefulStop() as stop, log, bar:
         while step < cfg.steps and not stop.requested:
             t0 = time.perf_counter()
-            for j in range(cfg.d_steps):
-                x, y = batches[step * cfg.d_steps + j]
-                y = y if num_classes else None
-                z = torch.randn(len(x), G.latent_dim, device=device)
-                with torch.no_grad():
-                    fake = G(z, y)
-                d_real, d_fake = D(x, y), D(fake, y)
-                loss_d = discriminator_loss(cfg.loss, d_real, d_fake, real_target)
-                if cfg.loss == "wgan-gp":
-                    loss_d = loss_d + GP_WEIGHT * gradient_penalty(D, x, fake, y)
-                opt_d.zero_grad(set_to_none=True)
-                loss_d.backward()
-                opt_d.step()
-
-            z = torch.randn(len(x), G.latent_dim, device=device)
-            loss_g = generator_loss(cfg.loss, D(G(z, y), y))
-            opt_g.zero_grad(set_to_none=True)
-            loss_g.backward()
-            opt_g.step()
-            if ema_G is not None:
-                update_ema(ema_G, G, min(cfg.ema, (1 + step) / (10 + step)))  # warm-up for early steps
+            loss_d, loss_g, d_real, d_fake = train_step(G, D, opt_g, opt_d, ema_G, batches, step, cfg,
+                                                        bool(num_classes))
             step += 1
             train_seconds += time.perf_counter() - t0
 

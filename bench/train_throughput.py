@@ -1,0 +1,82 @@
+"""Training throughput of every preset, against this machine's measured float32 matmul peak.
+
+    python bench/train_throughput.py [--seconds 5] [--presets dcgan keras-mlp] [--batches 64 256]
+
+For each preset and batch size: images/s over real MNIST batches, FLOPs per step (counted by
+torch.utils.flop_counter on one real step), achieved GFLOP/s as a fraction of the peak of a
+large torch.mm measured in the same run, and the share of step time spent fetching the batch
+(near 0 means the loop is not input-bound).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gan.data import load_dataset  # noqa: E402
+from gan.models import PRESETS  # noqa: E402
+from gan.train import RealBatches, TrainConfig, build_models, resolve, train_step  # noqa: E402
+
+
+def matmul_peak_gflops(n: int = 2048, seconds: float = 2.0) -> float:
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    torch.mm(a, b)
+    count, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        torch.mm(a, b)
+        count += 1
+    return 2 * n**3 * count / (time.perf_counter() - t0) / 1e9
+
+
+def measure(preset: str, batch: int, images, labels, seconds: float) -> dict:
+    cfg = resolve(TrainConfig(preset=preset, batch_size=batch, device="cpu"))
+    torch.manual_seed(0)
+    _, _, G, D, ema_G, opt_g, opt_d = build_models(cfg, 0, torch.device("cpu"))
+    range_ = (0.0, 1.0) if G.output == "sigmoid" else (-1.0, 1.0)
+    batches = RealBatches(images, labels, batch, 0, range_, torch.device("cpu"))
+    for step in range(3):
+        train_step(G, D, opt_g, opt_d, ema_G, batches, step, cfg, False)
+    with FlopCounterMode(display=False) as counter:
+        train_step(G, D, opt_g, opt_d, ema_G, batches, 3, cfg, False)
+    flops = counter.get_total_flops()
+    steps, t0 = 4, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        train_step(G, D, opt_g, opt_d, ema_G, batches, steps, cfg, False)
+        steps += 1
+    elapsed = time.perf_counter() - t0
+    n = steps - 4
+    t1 = time.perf_counter()
+    for k in range(n):
+        batches[k]
+    fetch = (time.perf_counter() - t1) / elapsed
+    return {"img_s": n * batch / elapsed, "gflop_step": flops / 1e9, "gflops": flops * n / elapsed / 1e9,
+            "fetch_share": fetch}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--presets", nargs="*", default=list(PRESETS))
+    ap.add_argument("--batches", nargs="*", type=int, default=[64, 256])
+    ap.add_argument("--seconds", type=float, default=5.0)
+    args = ap.parse_args()
+    images, labels = load_dataset("mnist", "train")
+    peak = matmul_peak_gflops()
+    print(f"float32 torch.mm peak: {peak:.1f} GFLOP/s on {torch.get_num_threads()} threads")
+    print(f"{'preset':10s} {'batch':>5s} {'img/s':>8s} {'GFLOP/step':>10s} {'GFLOP/s':>8s} {'% peak':>7s} "
+          f"{'fetch %':>7s}")
+    for preset in args.presets:
+        for batch in args.batches:
+            r = measure(preset, batch, images, labels, args.seconds)
+            print(f"{preset:10s} {batch:5d} {r['img_s']:8.0f} {r['gflop_step']:10.3f} {r['gflops']:8.1f} "
+                  f"{100 * r['gflops'] / peak:6.1f}% {100 * r['fetch_share']:6.1f}%")
+
+
+if __name__ == "__main__":
+    main()
