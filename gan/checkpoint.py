@@ -5,8 +5,7 @@
   constructor args, data set and class names, output range, training facts, metrics.
 - The training state (G, D, optimizers, EMA, step, RNG) is a torch file read back with
   `weights_only=True`, which refuses anything but tensors and plain containers.
-Every file is written to a temp file in the same folder and renamed into place, so a crash
-at any moment leaves either the old file or the new one, never half of one.
+Every file is written atomically (gan/fileio.py).
 """
 
 from __future__ import annotations
@@ -14,8 +13,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import torch
@@ -23,6 +20,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
+from .fileio import atomic_write
 from .models import build_generator
 
 FORMAT_VERSION = 1
@@ -31,22 +29,6 @@ REQUIRED_META = ("arch", "generator_args", "latent_dim", "num_classes", "dataset
 
 class CheckpointError(RuntimeError):
     """A checkpoint is missing, truncated, corrupted, or does not match its architecture."""
-
-
-def atomic_write(path: str | Path, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def checkpoint_paths(path: str | Path) -> tuple[Path, Path]:
@@ -71,6 +53,8 @@ def read_metadata(path: str | Path) -> dict:
         meta = json.loads(sidecar.read_text())
     except FileNotFoundError:
         raise CheckpointError(f"{sidecar}: metadata sidecar not found") from None
+    except OSError as e:  # unreadable: permissions, a folder with the name, I/O errors
+        raise CheckpointError(f"{sidecar}: cannot read ({e.strerror or e})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise CheckpointError(f"{sidecar}: malformed JSON ({e})") from None
     if not isinstance(meta, dict):

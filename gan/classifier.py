@@ -22,8 +22,9 @@ import torch.nn.functional as F
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
-from .checkpoint import CheckpointError, atomic_write
+from .checkpoint import CheckpointError
 from .data import dataset_info, load_dataset, to_model_range
+from .fileio import atomic_write
 
 EVALUATOR_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "evaluators"
 FEATURE_DIM = 128

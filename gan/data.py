@@ -15,7 +15,6 @@ import gzip
 import hashlib
 import os
 import struct
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from .fileio import atomic_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SPLIT_FILES = {
@@ -211,22 +212,19 @@ def download(name: str, dest: str | Path | None = None, mirrors: list[str] | Non
         errors = []
         for base in mirrors:
             url = base.rstrip("/") + "/" + fname
-            fd, tmp = tempfile.mkstemp(dir=dest, prefix=f".{fname}.", suffix=".part")
             try:
-                with urllib.request.urlopen(url, timeout=30) as r, os.fdopen(fd, "wb") as out:
+                # atomic: a crash or a bad download never leaves a half file under the real name
+                with atomic_file(target) as (out, tmp), urllib.request.urlopen(url, timeout=30) as r:
                     total = int(r.headers.get("Content-Length") or 0) or None
                     with tqdm(total=total, unit="B", unit_scale=True, desc=fname, disable=not progress) as bar:
                         while chunk := r.read(1 << 16):
                             out.write(chunk)
                             bar.update(len(chunk))
-                verify_file(info, Path(tmp), fname)
-                os.replace(tmp, target)  # atomic: a crash never leaves a half file under the real name
+                    out.flush()
+                    verify_file(info, tmp, fname)
                 break
             except (urllib.error.URLError, OSError, DataError) as e:
                 errors.append(f"{url}: {getattr(e, 'reason', e)}")
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
         else:
             raise DataError(
                 f"could not download {fname} for {name!r} (no network, or every mirror failed):\n  "

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import CheckpointError, atomic_write, checkpoint_paths, load_generator
+from .checkpoint import CheckpointError, checkpoint_paths, load_generator
 from .classifier import embed, load_classifier
 from .data import DataError, load_dataset, to_model_range
+from .fileio import atomic_write
 from .sampling import latent_for_seeds
 
 NUM_SAMPLES = 10_000

@@ -7,6 +7,7 @@ files (.pt/.pth/.pkl/.ckpt) are listed as skipped and never opened, since unpick
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,9 +75,15 @@ class ModelRegistry:
         if not self.folder.is_dir():
             log.warning("checkpoint folder %s does not exist", self.folder)
             return
-        for path in sorted(self.folder.rglob("*")):
-            self._consider(path)
+        # os.walk rather than rglob: rglob silently skips folders it cannot read.
+        for folder, dirs, files in os.walk(self.folder, onerror=self._unreadable_folder):
+            dirs.sort()
+            for name in sorted(files):
+                self._consider(Path(folder) / name)
         self.models = dict(sorted(self.models.items(), key=lambda item: picker_order(item[1].meta, item[0])))
+
+    def _unreadable_folder(self, error: OSError) -> None:
+        self._skip(Path(error.filename), f"folder not readable ({error.strerror}); check its permissions")
 
     def _consider(self, path: Path) -> None:
         if path.suffix in PICKLE_SUFFIXES:

@@ -92,3 +92,31 @@ def test_pickled_training_state_never_executes(tmp_path):
     with pytest.raises(CheckpointError):
         load_training_state(plain)
     assert not os.path.exists("/tmp/gan-studio-pwned")
+
+
+def test_atomic_writes_are_readable_by_others_and_leave_no_temp_files(tmp_path):
+    import stat
+
+    from gan.fileio import atomic_file, atomic_write
+
+    umask = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "a.bin", b"hello")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "a.bin").read_bytes() == b"hello"
+    assert stat.S_IMODE((tmp_path / "a.bin").stat().st_mode) & 0o044 == 0o044  # group/other can read
+    with pytest.raises(RuntimeError):
+        with atomic_file(tmp_path / "a.bin") as (f, _):
+            f.write(b"half")
+            raise RuntimeError("crash mid-write")
+    assert (tmp_path / "a.bin").read_bytes() == b"hello"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.bin"]
+
+
+def test_unreadable_sidecar_is_a_checkpoint_error(trained_checkpoint, tmp_path):
+    weights = copy_checkpoint(trained_checkpoint, tmp_path)
+    weights.with_suffix(".json").unlink()
+    weights.with_suffix(".json").mkdir()  # reading it raises IsADirectoryError, an OSError
+    with pytest.raises(CheckpointError, match="cannot read"):
+        load_generator(weights)

@@ -94,7 +94,7 @@ def test_download_rejects_corrupted_file_and_leaves_nothing(tmp_path, file_serve
     with pytest.raises(DataError, match="checksum mismatch"):
         download("mnist", dest, mirrors=[file_server(served)], progress=False)
     assert not (dest / "t10k-labels-idx1-ubyte.gz").exists()
-    assert not [p for p in dest.iterdir() if p.name.endswith(".part")]  # no half files left
+    assert not [p for p in dest.iterdir() if p.name.startswith(".")]  # no half files left
 
 
 def test_download_without_network_says_so(tmp_path):
