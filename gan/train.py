@@ -19,6 +19,7 @@ import argparse
 import copy
 import dataclasses
 import json
+import os
 import signal
 import sys
 import time
@@ -28,8 +29,10 @@ from pathlib import Path
 import torch
 
 from . import __version__
-from .checkpoint import CheckpointError, load_training_state, save_generator, save_training_state
+from .checkpoint import (CheckpointError, checkpoint_paths, load_training_state, save_generator,
+                         save_training_state)
 from .data import DATASETS, DataError, dataset_info, load_dataset, to_model_range
+from .distributed import any_rank, setup, teardown, unwrap, wrap
 from .images import gif_bytes, make_grid
 from .losses import GP_WEIGHT, LOSSES, discriminator_loss, generator_loss, gradient_penalty
 from .models import PRESETS, build_discriminator, build_generator, count_parameters, preset_models
@@ -59,6 +62,7 @@ class TrainConfig:
     checkpoint_every: int = 1000
     log_every: int = 10
     device: str = "auto"
+    sync_bn: bool = False
     resume: bool = False
     progress: bool = True
 
@@ -69,7 +73,7 @@ class TrainConfig:
 
 # Flags that may differ between an interrupted run and its --resume.
 RESUMABLE_CHANGES = {"steps", "out_dir", "sample_every", "checkpoint_every", "log_every", "device",
-                     "resume", "progress", "data_dir"}
+                     "resume", "progress", "data_dir", "sync_bn"}
 
 
 def resolve(cfg: TrainConfig) -> TrainConfig:
@@ -124,15 +128,17 @@ def pick_device(name: str = "auto") -> torch.device:
 
 
 class RealBatches:
-    """Batches by index from the in-memory uint8 set. Batch k is a pure function of (seed, k):
-    epoch e = k // batches_per_epoch is a permutation seeded by (seed, e), dropping the tail."""
+    """Batches by index from the in-memory uint8 set. Global batch k is a pure function of
+    (seed, k): epoch e = k // batches_per_epoch is a permutation seeded by (seed, e), dropping
+    the tail. Under torchrun, rank r of N takes the r-th 1/N slice of every global batch."""
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int, seed: int,
-                 data_range: tuple[float, float], device: torch.device):
+                 data_range: tuple[float, float], device: torch.device, rank: int = 0, world_size: int = 1):
         if batch_size > len(images):
             raise ValueError(f"--batch-size {batch_size} is larger than the data set ({len(images)} images)")
         self.images, self.labels, self.batch_size, self.seed = images, labels, batch_size, seed
         self.data_range, self.device = data_range, device
+        self.shard = shard_slice(batch_size, rank, world_size)
         self.per_epoch = len(images) // batch_size
         self._epoch, self._perm = -1, None
 
@@ -141,9 +147,14 @@ class RealBatches:
         if epoch != self._epoch:
             g = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
             self._epoch, self._perm = epoch, torch.randperm(len(self.images), generator=g)
-        idx = self._perm[i * self.batch_size:(i + 1) * self.batch_size]
+        idx = self._perm[i * self.batch_size:(i + 1) * self.batch_size][self.shard]
         x = to_model_range(self.images[idx], self.data_range).to(self.device, non_blocking=True)
         return x, self.labels[idx].to(self.device, non_blocking=True)
+
+
+def shard_slice(global_batch: int, rank: int, world_size: int) -> slice:
+    per_rank = global_batch // world_size
+    return slice(rank * per_rank, (rank + 1) * per_rank)
 
 
 @torch.no_grad()
@@ -220,38 +231,63 @@ def build_models(cfg: TrainConfig, num_classes: int, device: torch.device):
 
 def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: TrainConfig,
                conditional: bool) -> tuple[torch.Tensor, ...]:
-    """One generator update after cfg.d_steps discriminator updates; returns (loss_d, loss_g, d_real, d_fake)."""
-    device = next(G.parameters()).device
+    """One generator update after cfg.d_steps discriminator updates; returns (loss_d, loss_g, d_real, d_fake).
+
+    G and D may be DistributedDataParallel wrappers. Every rank draws the same global noise and
+    keeps its slice, so results do not depend on how many processes share the batch.
+    """
+    g, d = unwrap(G), unwrap(D)
+    device = next(g.parameters()).device
+
+    def noise() -> torch.Tensor:
+        return torch.randn(cfg.batch_size, g.latent_dim, device=device)[batches.shard]
+
     for j in range(cfg.d_steps):
         x, y = batches[step * cfg.d_steps + j]
         y = y if conditional else None
-        z = torch.randn(len(x), G.latent_dim, device=device)
         with torch.no_grad():
-            fake = G(z, y)
-        d_real, d_fake = D(x, y), D(fake, y)
+            fake = g(noise(), y)
+        # Real and fake in one forward: one DDP reduction, and D has no BatchNorm to mix them.
+        out = D(torch.cat([x, fake]), None if y is None else torch.cat([y, y]))
+        d_real, d_fake = out[:len(x)], out[len(x):]
         loss_d = discriminator_loss(cfg.loss, d_real, d_fake, 1.0 - cfg.label_smoothing)
-        if cfg.loss == "wgan-gp":
-            loss_d = loss_d + GP_WEIGHT * gradient_penalty(D, x, fake, y)
+        if cfg.loss == "wgan-gp":  # DDP cannot double-backward: the penalty goes through the bare module
+            loss_d = loss_d + GP_WEIGHT * gradient_penalty(d, x, fake, y)
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
 
-    z = torch.randn(len(x), G.latent_dim, device=device)
-    loss_g = generator_loss(cfg.loss, D(G(z, y), y))
+    d.requires_grad_(False)  # G's step needs gradients through D, not for D
+    loss_g = generator_loss(cfg.loss, d(G(noise(), y), y))
+    d.requires_grad_(True)
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
     opt_g.step()
     if ema_G is not None:
-        update_ema(ema_G, G, min(cfg.ema, (1 + step) / (10 + step)))  # warm-up for early steps
+        update_ema(ema_G, g, min(cfg.ema, (1 + step) / (10 + step)))  # warm-up for early steps
     return loss_d, loss_g, d_real, d_fake
 
 
 def train(cfg: TrainConfig) -> Path:
-    """Run (or resume) training; return the path of the exported generator checkpoint."""
+    """Run (or resume) training; return the path of the exported generator checkpoint.
+
+    Under torchrun every rank runs this; rank 0 alone writes logs, samples and checkpoints.
+    """
     cfg = resolve(cfg)
+    ctx, device = setup(pick_device(cfg.device))
+    try:
+        return _train(cfg, ctx, device)
+    finally:
+        teardown(ctx)
+
+
+def _train(cfg: TrainConfig, ctx, device: torch.device) -> Path:
+    if cfg.batch_size % ctx.world_size:
+        raise ValueError(f"--batch-size {cfg.batch_size} (global) must divide evenly over {ctx.world_size} processes")
+    if cfg.sync_bn and ctx.enabled and device.type != "cuda":
+        raise ValueError("--sync-bn needs CUDA: PyTorch's SyncBatchNorm has no CPU implementation")
     out = Path(cfg.out_dir)
     state_path = out / "state.pt"
-    device = pick_device(cfg.device)
     info = dataset_info(cfg.dataset)
     num_classes = len(info.class_names) if cfg.conditional else 0
 
@@ -262,63 +298,77 @@ def train(cfg: TrainConfig) -> Path:
     step, train_seconds = 0, 0.0
     if cfg.resume and state_path.exists():
         step, train_seconds = restore(state_path, cfg, G, D, ema_G, opt_g, opt_d)
-        trim_log(out / "log.jsonl", step)
-    elif cfg.resume:
+        if ctx.is_main:
+            trim_log(out / "log.jsonl", step)
+    elif cfg.resume and ctx.is_main:
         print(f"no state at {state_path}; starting a new run", file=sys.stderr)
+    if cfg.sync_bn and ctx.enabled:
+        G = torch.nn.SyncBatchNorm.convert_sync_batchnorm(G)
+    G, D = wrap(G, ctx, device), wrap(D, ctx, device)
 
     images, labels = load_dataset(cfg.dataset, "train", cfg.data_dir, limit=cfg.limit)
-    batches = RealBatches(images, labels, cfg.batch_size, cfg.seed, data_range, device)
-    fixed_z, fixed_y = fixed_latents(G.latent_dim, num_classes)
-    (out / "samples").mkdir(parents=True, exist_ok=True)
+    batches = RealBatches(images, labels, cfg.batch_size, cfg.seed, data_range, device, ctx.rank, ctx.world_size)
+    fixed_z, fixed_y = fixed_latents(unwrap(G).latent_dim, num_classes)
 
     def export() -> Path:
-        model = copy.deepcopy(ema_G if ema_G is not None else G)
+        with torch.random.fork_rng(devices=[]):  # building initialises weights: keep training's RNG untouched
+            model = build_generator(arch, **g_args).to(device)  # a plain module, whatever wraps G
+        model.load_state_dict((ema_G if ema_G is not None else unwrap(G)).state_dict())
         recalibrate_batchnorm(model, num_classes)
         grid = make_grid(generate(model, fixed_z, fixed_y), nrow=10 if num_classes else 8, scale=2)
         grid.save(out / "samples" / f"step_{step:06d}.png")
         meta = {
             "kind": "generator", "name": cfg.run_name, "dataset": cfg.dataset,
             "class_names": list(info.class_names), "arch": arch, "generator_args": g_args,
-            "latent_dim": G.latent_dim, "num_classes": num_classes, "conditional": bool(num_classes),
+            "latent_dim": model.latent_dim, "num_classes": num_classes, "conditional": bool(num_classes),
             "data_range": list(data_range), "preset": cfg.preset, "loss": cfg.loss,
             "steps": step, "batch_size": cfg.batch_size, "seed": cfg.seed, "ema": cfg.ema,
             "parameters": count_parameters(model), "train_seconds": round(train_seconds, 1),
-            "device": str(device), "version": __version__, "config": dataclasses.asdict(cfg),
+            "device": str(device), "processes": ctx.world_size, "version": __version__,
+            "config": dataclasses.asdict(cfg),
         }
         return save_generator(out / "generator", model, meta)
 
     def checkpoint() -> Path:
         save_training_state(state_path, {
             "step": step, "train_seconds": train_seconds, "config": dataclasses.asdict(cfg),
-            "G": G.state_dict(), "D": D.state_dict(), "ema_G": ema_G.state_dict() if ema_G else None,
+            "G": unwrap(G).state_dict(), "D": unwrap(D).state_dict(),
+            "ema_G": ema_G.state_dict() if ema_G else None,
             "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
             "rng_cpu": torch.get_rng_state(),
             "rng_cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else [],
         })
         return export()
 
-    print(f"{cfg.run_name}: G {count_parameters(G):,} params, D {count_parameters(D):,} params, "
-          f"{len(images):,} images, loss {cfg.loss}, batch {cfg.batch_size}, device {device}", file=sys.stderr)
+    if ctx.is_main:
+        (out / "samples").mkdir(parents=True, exist_ok=True)
+        print(f"{cfg.run_name}: G {count_parameters(G):,} params, D {count_parameters(D):,} params, "
+              f"{len(images):,} images, loss {cfg.loss}, global batch {cfg.batch_size} over {ctx.world_size} "
+              f"process(es), device {device}", file=sys.stderr)
     from tqdm import tqdm
 
     G.train(), D.train()
-    log = open(out / "log.jsonl", "a", buffering=1)  # line-buffered: tail -f works mid-run
-    bar = tqdm(total=cfg.steps, initial=step, disable=not cfg.progress, unit="step", dynamic_ncols=True)
+    log = open(out / "log.jsonl" if ctx.is_main else os.devnull, "a", buffering=1)  # line-buffered: tail -f works
+    bar = tqdm(total=cfg.steps, initial=step, disable=not (cfg.progress and ctx.is_main), unit="step",
+               dynamic_ncols=True)
     t_last, step_last = time.perf_counter(), step
+    stopping = False
     with GracefulStop() as stop, log, bar:
-        while step < cfg.steps and not stop.requested:
+        while step < cfg.steps and not stopping:
             t0 = time.perf_counter()
             loss_d, loss_g, d_real, d_fake = train_step(G, D, opt_g, opt_d, ema_G, batches, step, cfg,
                                                         bool(num_classes))
             step += 1
             train_seconds += time.perf_counter() - t0
-
-            if not (torch.isfinite(loss_d) and torch.isfinite(loss_g)):
+            # Every rank must take the same decision, or the others would wait forever in a collective.
+            stopping, diverged = any_rank(ctx, stop.requested,
+                                          not bool(torch.isfinite(loss_d) and torch.isfinite(loss_g)))
+            if diverged:
                 raise TrainingDiverged(
                     f"step {step}: loss became non-finite (D {loss_d.item()}, G {loss_g.item()}); stopped "
                     f"without saving. The last good checkpoint in {out} is intact; try a lower --lr or "
                     f"another --loss.")
-            if step % cfg.log_every == 0 or step == cfg.steps:
+            if ctx.is_main and (step % cfg.log_every == 0 or step == cfg.steps):
                 ld, lg = loss_d.item(), loss_g.item()
                 now = time.perf_counter()
                 rate = (step - step_last) * cfg.batch_size * cfg.d_steps / max(now - t_last, 1e-9)
@@ -329,15 +379,17 @@ def train(cfg: TrainConfig) -> Path:
                                       "img_per_s": round(rate), "train_seconds": round(train_seconds, 2)}) + "\n")
                 bar.set_postfix(D=f"{ld:.3f}", G=f"{lg:.3f}", img_s=f"{rate:.0f}")
             bar.update(1)
-            if step % cfg.checkpoint_every == 0 and step < cfg.steps:
+            if ctx.is_main and step % cfg.checkpoint_every == 0 and step < cfg.steps:
                 checkpoint()
-            elif step % cfg.sample_every == 0 and step < cfg.steps:
+            elif ctx.is_main and step % cfg.sample_every == 0 and step < cfg.steps:
                 export()
-        log.flush()
-        path = checkpoint()
-    if stop.requested and step < cfg.steps:
-        print(f"interrupted at step {step}; saved. Continue with --resume --out-dir {out}", file=sys.stderr)
-    write_progress_gif(out)
+        path = checkpoint() if ctx.is_main else checkpoint_paths(out / "generator")[0]
+    if ctx.enabled:
+        torch.distributed.barrier()  # the checkpoint exists for every rank once train() returns
+    if ctx.is_main:
+        if stopping and step < cfg.steps:
+            print(f"interrupted at step {step}; saved. Continue with --resume --out-dir {out}", file=sys.stderr)
+        write_progress_gif(out)
     return path
 
 
@@ -406,6 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     a("--checkpoint-every", type=int, default=1000, help="steps between resumable checkpoints (default: 1000)")
     a("--log-every", type=int, default=10, help="steps between log.jsonl lines (default: 10)")
     a("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
+    a("--sync-bn", action="store_true", help="under torchrun on GPUs: BatchNorm statistics over the global batch")
     a("--resume", action="store_true", help="continue from <out-dir>/state.pt exactly where it stopped")
     a("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     return ap

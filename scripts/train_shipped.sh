@@ -15,7 +15,7 @@ declare -A RUNS=(
   [mnist-torch-mlp]="--dataset mnist --preset torch-mlp"
   [mnist-numpy-mlp]="--dataset mnist --preset numpy-mlp"
   # The reference TF design costs ~0.6 GFLOP/image (~150 img/s here): a shortened schedule.
-  [mnist-tf-dcgan]="--dataset mnist --preset tf-dcgan --steps 800 --sample-every 100 --checkpoint-every 100"
+  [mnist-tf-dcgan]="--dataset mnist --preset tf-dcgan --steps 500 --sample-every 100 --checkpoint-every 100"
 )
 ORDER=(mnist-dcgan mnist-dcgan-cond fashion-dcgan-cond fashion-dcgan mnist-keras-mlp mnist-torch-mlp
        mnist-numpy-mlp mnist-tf-dcgan)
