@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
+import pickle
 import threading
 from pathlib import Path
 
@@ -78,8 +80,16 @@ def checkpoint_dir(tmp_path_factory, trained_checkpoint, conditional_checkpoint)
             shutil.copy(src.with_suffix(suffix), folder / f"{name}{suffix}")
     (folder / "broken.safetensors").write_bytes(b"\x00" * 10)
     shutil.copy(trained_checkpoint.with_suffix(".json"), folder / "broken.json")
-    (folder / "legacy.pt").write_bytes(b"not even opened")
+    (folder / "legacy.pt").write_bytes(pickle.dumps(PickleExploit()))  # would run code if ever unpickled
     return folder
+
+
+PWNED_MARKER = Path("/tmp/gan-studio-pickle-executed")
+
+
+class PickleExploit:
+    def __reduce__(self):
+        return (os.system, (f"touch {PWNED_MARKER}",))
 
 
 def free_port() -> int:

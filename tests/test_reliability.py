@@ -1,0 +1,161 @@
+"""Bad input, bad files and crashes: the app and the trainer must stay trustworthy."""
+
+import math
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from conftest import PWNED_MARKER, run_training
+from gan import load_generator
+from gan.checkpoint import CheckpointError, load_training_state
+from studio.actions import ALL_CLASSES, Studio
+from studio.registry import ModelRegistry
+from studio.validation import MAX_FRAMES, MAX_IMAGES, InvalidInput
+
+ANY = st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40), st.floats(allow_nan=True, allow_infinity=True),
+                st.text(max_size=12), st.lists(st.integers(), max_size=3))
+SEED = st.one_of(ANY, st.integers(0, 10_000))
+COUNT = st.one_of(ANY, st.integers(1, MAX_IMAGES))
+SLIDER = st.one_of(ANY, st.floats(-5, 5))
+PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def studio(checkpoint_dir):
+    return Studio(ModelRegistry(checkpoint_dir))
+
+
+def grid_size(n: int, columns: int | None = None) -> int:
+    """Width of a make_grid image before display upscaling."""
+    columns = columns or math.ceil(math.sqrt(n))
+    return columns * 30 + 2
+
+
+def check(call, expected_width=None):
+    """Either a valid image (of the expected geometry) or a clean validation error, nothing else."""
+    try:
+        result = call()
+    except InvalidInput:
+        return
+    image = result[0]
+    assert isinstance(image, Image.Image) and image.width > 0 and image.height > 0
+    if expected_width is not None:
+        assert image.width % expected_width == 0  # upscaled by a whole factor
+
+
+@PROPERTY
+@given(model=st.sampled_from(["mnist-small", "mnist-small-cond", "nope", None, 3]), seed=SEED, n=COUNT,
+       truncation=st.one_of(ANY, st.floats(0, 2)), klass=st.one_of(ANY, st.sampled_from([ALL_CLASSES, "3", "9"])))
+def test_sample_grid_never_fails_uncleanly(studio, model, seed, n, truncation, klass):
+    valid_n = isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_IMAGES
+    width = grid_size(n) if valid_n and model == "mnist-small" else None
+    check(lambda: studio.sample_grid(model, seed, n, truncation, klass), width)
+
+
+@PROPERTY
+@given(model=st.sampled_from(["mnist-small", "mnist-small-cond"]), seed=SEED,
+       klass=st.one_of(ANY, st.sampled_from(["0", "7"])), basis=st.one_of(ANY, st.sampled_from(["principal", "raw"])),
+       values=st.lists(SLIDER, min_size=0, max_size=9))
+def test_slider_image_never_fails_uncleanly(studio, model, seed, klass, basis, values):
+    check(lambda: studio.slider_image(model, seed, klass, basis, *values), 280)
+
+
+@PROPERTY
+@given(a=SEED, b=SEED, frames=st.one_of(ANY, st.integers(2, MAX_FRAMES)), mode=st.one_of(ANY, st.just("slerp")),
+       latent=st.one_of(ANY, st.just(", ".join(["0.5"] * 64)), st.text(alphabet="0123456789.,- e", max_size=300)))
+def test_interpolate_never_fails_uncleanly(studio, a, b, frames, mode, latent):
+    check(lambda: studio.interpolate("mnist-small", a, b, None, None, frames, mode, latent))
+
+
+def test_malicious_pickle_in_checkpoints_never_executes(studio):
+    assert "legacy.pt" in dict(studio.registry.skipped)
+    assert not PWNED_MARKER.exists()
+
+
+def test_sigkill_at_random_points_never_corrupts_and_resume_is_exact(tmp_path, mnist_dir):
+    flags = ["--steps", "150", "--limit", "2000", "--checkpoint-every", "5", "--sample-every", "5", "--log-every",
+             "2", "--no-progress", "--device", "cpu"]
+    reference = run_training(tmp_path / "reference", steps=150, checkpoint_every=5, sample_every=5, log_every=2)
+    out = tmp_path / "killed"
+    rng = random.Random(0)
+    kills = 0
+    for attempt in range(5):
+        proc = subprocess.Popen([sys.executable, "-m", "gan.train", *flags, "--out-dir", str(out), "--resume"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(1.5, 5.0))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        # Whatever moment it died at, every file under its real name is whole.
+        if (out / "state.pt").exists():
+            load_training_state(out / "state.pt")
+        if (out / "generator.safetensors").exists():
+            load_generator(out / "generator.safetensors")
+    assert kills >= 2, "the runs finished before they could be killed; the test proved nothing"
+    final = subprocess.run([sys.executable, "-m", "gan.train", *flags, "--out-dir", str(out), "--resume"],
+                           capture_output=True, text=True, timeout=300)
+    assert final.returncode == 0, final.stderr[-2000:]
+    a, b = load_training_state(reference.parent / "state.pt"), load_training_state(out / "state.pt")
+    assert a["step"] == b["step"] == 150
+    for net in ("G", "D", "ema_G"):
+        for k in a[net]:
+            torch.testing.assert_close(a[net][k], b[net][k], rtol=1e-5, atol=1e-6, msg=f"{net}.{k}")
+
+
+def test_trainer_refuses_a_state_from_another_model(tmp_path, mnist_dir):
+    run_training(tmp_path / "a", steps=4, preset="mlp")
+    state = load_training_state(tmp_path / "a" / "state.pt")
+    (tmp_path / "b").mkdir()
+    state["config"] = {**state["config"], "preset": "dcgan", "out_dir": str(tmp_path / "b")}
+    torch.save(state, tmp_path / "b" / "state.pt")  # settings say dcgan, tensors are the MLP's
+    with pytest.raises(CheckpointError, match="does not match this model"):
+        run_training(tmp_path / "b", steps=8, resume=True)
+
+
+def test_binds_to_loopback_unless_asked(monkeypatch):
+    import app
+
+    monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
+    assert app.parse_args([]).host == "127.0.0.1"
+    monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
+    assert app.parse_args([]).host == "0.0.0.0"
+    assert app.parse_args(["--host", "127.0.0.2"]).host == "127.0.0.2"
+
+
+def test_basic_auth_from_the_environment(checkpoint_dir):
+    from gradio_client import Client
+
+    from conftest import free_port
+
+    port = free_port()
+    env = {**os.environ, "GAN_AUTH": "alice:s3cret", "GRADIO_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.Popen([sys.executable, "app.py", "--checkpoints", str(checkpoint_dir), "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                import urllib.request
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        with pytest.raises(Exception):
+            Client(url, verbose=False).predict(api_name="/models")
+        models = Client(url, auth=("alice", "s3cret"), verbose=False).predict(api_name="/models")
+        assert [m["name"] for m in models] == ["mnist-small", "mnist-small-cond"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
