@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 from pathlib import Path
 
 import torch
@@ -105,6 +104,3 @@ def load_training_state(path: str | Path) -> dict:
     except Exception as e:  # weights_only refuses pickled code; truncated zips fail too
         raise CheckpointError(f"{path}: unreadable training state ({type(e).__name__}: {e})") from None
 
-
-def is_finite_module(module: torch.nn.Module) -> bool:
-    return all(math.isfinite(float(t.abs().sum())) for t in module.state_dict().values() if t.is_floating_point())
