@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan import load_generator, sample
+from gan import load_generator
+from gan.sampling import sample
 from studio.actions import ALL_CLASSES, Studio
 from studio.registry import ModelRegistry
 from studio.validation import InvalidInput

@@ -7,7 +7,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from gan import load_generator, sample
+from gan import load_generator
+from gan.sampling import sample
 from gan.checkpoint import CheckpointError, load_training_state, save_generator
 
 

@@ -5,7 +5,8 @@ import pytest
 import torch
 from PIL import Image
 
-from gan import gif_bytes, interpolate, latent_for_seeds, load_generator, make_grid, sample
+from gan import gif_bytes, interpolate, latent_for_seeds, load_generator, make_grid
+from gan.sampling import sample
 from gan.sample import main as sample_main
 
 

@@ -9,7 +9,8 @@ import torch
 from safetensors.torch import load_file
 
 from conftest import run_training
-from gan import load_generator, sample
+from gan import load_generator
+from gan.sampling import sample
 from gan.checkpoint import CheckpointError, load_training_state
 from gan.models import build_generator
 from gan.train import TrainConfig, TrainingDiverged, main, resolve
