@@ -133,6 +133,7 @@ def main() -> None:
             report(f"soak ({args.soak_seconds:.0f} s)", latencies, errors, time.time() - t0)
             print(f"server RSS during soak: first {samples[0]:.0f} MB, max {max(samples):.0f} MB, "
                   f"last {samples[-1]:.0f} MB (growth {samples[-1] - samples[0]:+.0f} MB)")
+            print("RSS every 10 s (MB): " + " ".join(f"{v:.0f}" for v in samples))
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -6,6 +6,7 @@ files (.pt/.pth/.pkl/.ckpt) are listed as skipped and never opened, since unpick
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from gan.checkpoint import CheckpointError, load_generator, read_metadata
+from gan.checkpoint import CheckpointError, load_generator
 from gan.directions import principal_directions
 
 log = logging.getLogger("gan_studio")
@@ -97,17 +98,18 @@ class ModelRegistry:
 
     @staticmethod
     def _is_generator_meta(path: Path) -> bool:
+        """Sidecars of other kinds (the evaluators' classifiers) are not for the picker. A sidecar
+        that cannot be read at all may be a broken generator: report it rather than hide it."""
         try:
-            return read_metadata(path).get("kind", "generator") == "generator"
-        except CheckpointError:
-            return True  # a broken sidecar without weights is still worth reporting
+            return json.loads(path.read_text()).get("kind", "generator") == "generator"
+        except (OSError, ValueError, AttributeError):
+            return True
 
     def _load(self, path: Path) -> None:
         key = str(path.relative_to(self.folder).with_suffix(""))
+        if not self._is_generator_meta(path.with_suffix(".json")):
+            return
         try:
-            meta = read_metadata(path)
-            if meta.get("kind", "generator") != "generator":
-                return  # e.g. the evaluators' classifiers: not for the model picker
             generator, meta = load_generator(path)
         except CheckpointError as e:
             reason = str(e)

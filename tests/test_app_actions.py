@@ -29,6 +29,7 @@ def test_registry_loads_good_models_and_explains_skipped(studio):
     registry = studio.registry
     assert list(registry.models) == ["mnist-small", "mnist-small-cond"]  # dcgan preset before mlp
     skipped = dict(registry.skipped)
+    assert sorted(skipped) == ["broken.safetensors", "legacy.pt"]  # not the evaluator classifier
     assert "not a valid safetensors" in skipped["broken.safetensors"]
     assert "never loaded" in skipped["legacy.pt"]
     labels = dict((key, label) for label, key in registry.choices())
