@@ -48,11 +48,12 @@ class LoadedModel:
 
 
 def picker_order(meta: dict, key: str) -> tuple:
-    """Data set, then the project's own presets before the reference designs, unconditional first."""
+    """Data set, then the project's own presets before the reference designs, then conditional
+    first: by the evaluation in the README the conditional models are the best ones to open with."""
     datasets = list(DATASET_TITLES)
     preset = meta.get("preset", "")
     return (datasets.index(meta["dataset"]) if meta["dataset"] in datasets else len(datasets),
-            preset not in PROJECT_PRESETS, preset, bool(meta["num_classes"]), key)
+            preset not in PROJECT_PRESETS, preset, not meta["num_classes"], key)
 
 
 def friendly_label(meta: dict) -> str:
