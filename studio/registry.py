@@ -81,7 +81,11 @@ class ModelRegistry:
         for folder, dirs, files in os.walk(self.folder, onerror=self._unreadable_folder):
             dirs.sort()
             for name in sorted(files):
-                self._consider(Path(folder) / name)
+                path = Path(folder) / name
+                try:
+                    self._consider(path)
+                except OSError as e:  # permissions, vanished files, I/O errors: skip, never crash
+                    self._skip(path, f"cannot read ({e.strerror or e})")
         self.models = dict(sorted(self.models.items(), key=lambda item: picker_order(item[1].meta, item[0])))
 
     def _unreadable_folder(self, error: OSError) -> None:

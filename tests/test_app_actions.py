@@ -124,3 +124,17 @@ def test_model_card_describes_the_model(studio):
     buf = io.BytesIO()
     grid.save(buf, "PNG")
     assert grid.size[0] > 900
+
+
+def test_os_errors_while_scanning_skip_the_file_instead_of_crashing(checkpoint_dir, monkeypatch):
+    original = ModelRegistry._consider
+
+    def flaky(self, path):
+        if path.name == "mnist-small.safetensors":
+            raise PermissionError(13, "Permission denied", str(path))
+        return original(self, path)
+
+    monkeypatch.setattr(ModelRegistry, "_consider", flaky)
+    registry = ModelRegistry(checkpoint_dir)
+    assert "mnist-small" not in registry.models and "mnist-small-cond" in registry.models
+    assert dict(registry.skipped)["mnist-small.safetensors"] == "cannot read (Permission denied)"

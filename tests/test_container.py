@@ -175,11 +175,15 @@ def test_container_serves_generated_images(image, checkpoint_dir):
         url = f"http://127.0.0.1:{port}/"
         assert urllib.request.urlopen(url, timeout=10).status == 200
         client = Client(url, verbose=False)
-        names = [m["name"] for m in client.predict(api_name="/models")]
-        assert "mounted/mnist-small" in names
-        path, info = client.predict(names[0], 7, 16, 1.0, "All classes", api_name="/sample")
-        png = Image.open(path)
-        assert png.format == "PNG" and png.size[0] > 100 and "seeds 7-22" in info
+        models = client.predict(api_name="/models")
+        assert "mounted/mnist-small" in [m["name"] for m in models]
+        baked = [m for m in models if not m["name"].startswith("mounted/")]
+        assert baked, "the image must ship its checkpoints"
+        for model in (baked[0], next(m for m in models if m["name"] == "mounted/mnist-small")):
+            klass = model["classes"][0] if model["conditional"] else "All classes"
+            path, info = client.predict(model["name"], 7, 16, 1.0, klass, api_name="/sample")
+            png = Image.open(path)
+            assert png.format == "PNG" and png.size[0] > 100 and "seeds 7-22" in info
 
         uid = docker("exec", name, "id", "-u").stdout.strip()
         assert uid != "0", "the app must not run as root"
