@@ -15,6 +15,7 @@ Metrics (10,000 generated vs the 10,000 test images, fixed seeds, so reruns agre
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -89,6 +90,7 @@ def compare(fake_feats, fake_probs, real_feats, real_probs, k: int = 3) -> dict:
     }
 
 
+@functools.lru_cache(maxsize=4)  # evaluating several checkpoints embeds the test split once per data set
 def real_reference(dataset: str, data_dir=None, evaluator_dir=None):
     classifier, _ = load_classifier(dataset, Path(evaluator_dir)) if evaluator_dir else load_classifier(dataset)
     x_test, _ = load_dataset(dataset, "test", data_dir)

@@ -28,8 +28,10 @@ MODES = ("lerp", "slerp")
 DISPLAY_WIDTH = 1024  # grids are upscaled (nearest-neighbour) to about this many pixels
 
 
-def display_scale(grid_width: int, most: int = 10) -> int:
-    return max(1, min(most, DISPLAY_WIDTH // grid_width))
+def for_display(image: Image.Image, most: int = 10) -> Image.Image:
+    """Upscale by the largest whole factor (at most `most`) that keeps it about DISPLAY_WIDTH wide."""
+    scale = max(1, min(most, DISPLAY_WIDTH // image.width))
+    return image.resize((image.width * scale, image.height * scale), Image.NEAREST)
 
 
 def format_latent(z: torch.Tensor) -> str:
@@ -102,8 +104,7 @@ class Studio:
             grid = make_grid(images)
             what = f"seeds {seed}-{seed + n - 1}" if n > 1 else f"seed {seed}"
             what += f", class {m.class_names[label]!r}" if label is not None else ""
-        grid = grid.resize((grid.width * (s := display_scale(grid.width)), grid.height * s), Image.NEAREST)
-        return grid, f"{m.key}: {what}, truncation {truncation:g} (image i uses seed {seed}+i)"
+        return for_display(grid), f"{m.key}: {what}, truncation {truncation:g} (image i uses seed {seed}+i)"
 
     def slider_latent(self, m: LoadedModel, seed, basis, values) -> torch.Tensor:
         seed = as_int(seed, "seed", 0, MAX_SEED)
@@ -146,8 +147,7 @@ class Studio:
             onehot = torch.eye(k)
             labels = torch.lerp(onehot[a][None], onehot[b][None], torch.linspace(0, 1, frames)[:, None])
         images = generate(m.generator, path, labels)
-        strip = make_grid(images, nrow=frames)
-        strip = strip.resize((strip.width * (s := display_scale(strip.width, 4)), strip.height * s), Image.NEAREST)
+        strip = for_display(make_grid(images, nrow=frames), most=4)
         gif = self.gifs.write(gif_bytes([upscale(img, 8) for img in images]))
 
         def describe(seed, text):
