@@ -66,9 +66,9 @@ def class_dropdown_update(studio: Studio, key, allow_all: bool):
 def build_app(studio: Studio, workers: int = 2) -> gr.Blocks:
     registry = studio.registry
     # Inference runs on `workers` long-lived threads. Gradio hands requests to a pool of up to 40
-    # worker threads that come and go, and every thread that runs torch grows the process by its own
-    # allocator arena and thread-local caches (measured: ~1.3 GB and creeping with 40 threads, a
-    # flat ~0.5 GB with 2). Gradio's threads only wait on these.
+    # worker threads that come and go, and every thread that runs torch grows the process by its
+    # own allocator arena and thread-local caches (bench/inference_threads.py: ~1.3 GB and creeping
+    # with 40 threads, a flat ~0.5 GB with 2). Gradio's threads only wait on these.
     inference = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inference")
 
     def user_errors(fn):
