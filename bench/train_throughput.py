@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan.data import load_dataset  # noqa: E402
 from gan.models import PRESETS  # noqa: E402
+from gan.sampling import output_range  # noqa: E402
 from gan.train import RealBatches, TrainConfig, build_models, resolve, train_step  # noqa: E402
 
 
@@ -44,8 +45,7 @@ def measure(preset: str, batch: int, images, labels, seconds: float) -> dict:
     cfg = resolve(TrainConfig(preset=preset, batch_size=batch, device="cpu"))
     torch.manual_seed(0)
     _, _, G, D, ema_G, opt_g, opt_d = build_models(cfg, 0, torch.device("cpu"))
-    range_ = (0.0, 1.0) if G.output == "sigmoid" else (-1.0, 1.0)
-    batches = RealBatches(images, labels, batch, 0, range_, torch.device("cpu"))
+    batches = RealBatches(images, labels, batch, 0, output_range(G), torch.device("cpu"))
     for step in range(3):
         train_step(G, D, opt_g, opt_d, ema_G, batches, step, cfg, False)
     with FlopCounterMode(display=False) as counter:

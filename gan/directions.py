@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import torch
 
-from .sampling import class_labels
-
 
 @torch.inference_mode()
 def principal_directions(generator: torch.nn.Module, k: int = 8, n: int = 2048, seed: int = 0,
@@ -25,9 +23,8 @@ def principal_directions(generator: torch.nn.Module, k: int = 8, n: int = 2048, 
     generator.eval()
     outputs = []
     for start in range(0, n, batch):
-        y = None if labels is None else class_labels(labels[start:start + batch], 0, num_classes)
-        outputs.append(generator(z[start:start + batch].to(device), None if y is None else y.to(device))
-                       .flatten(1).float().cpu())
+        y = None if labels is None else labels[start:start + batch].to(device)
+        outputs.append(generator(z[start:start + batch].to(device), y).flatten(1).float().cpu())
     x = torch.cat(outputs)
     x = x - x.mean(0)
     _, _, v = torch.linalg.svd(x, full_matrices=False)  # rows of v: principal axes in pixel space

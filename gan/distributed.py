@@ -24,7 +24,7 @@ class Context:
     rank: int = 0
     world_size: int = 1
     local_rank: int = 0
-    device: torch.device = torch.device("cpu")  # where collectives' tensors live (NCCL needs CUDA)
+    device: torch.device = torch.device("cpu")  # this rank's device; collectives' tensors live here
 
     @property
     def enabled(self) -> bool:
@@ -35,11 +35,11 @@ class Context:
         return self.rank == 0
 
 
-def setup(device: torch.device) -> tuple[Context, torch.device]:
-    """Join the process group torchrun describes (if any); return the context and this rank's device."""
+def setup(device: torch.device) -> Context:
+    """Join the process group torchrun describes (if any); the context holds this rank's device."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     if world_size <= 1:
-        return Context(), device
+        return Context(device=device)
     rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
     if device.type == "cuda":
         device = torch.device("cuda", local_rank)
@@ -47,7 +47,7 @@ def setup(device: torch.device) -> tuple[Context, torch.device]:
     ctx = Context(rank, world_size, local_rank, device)
     if not dist.is_initialized():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    return ctx, device
+    return ctx
 
 
 def teardown(ctx: Context) -> None:

@@ -27,7 +27,7 @@ from .checkpoint import CheckpointError, checkpoint_paths, load_generator
 from .classifier import embed, load_classifier
 from .data import DataError, load_dataset, to_model_range
 from .fileio import atomic_write
-from .sampling import latent_for_seeds
+from .sampling import latent_for_seeds, output_range
 
 NUM_SAMPLES = 10_000
 EVAL_SEED = 2**20  # seeds EVAL_SEED.. are used for evaluation, far from the seeds people browse
@@ -101,7 +101,7 @@ def real_reference(dataset: str, data_dir=None, evaluator_dir=None):
 @torch.inference_mode()
 def generated_images(generator, n: int, num_classes: int, batch: int = 1000):
     """n samples with fixed seeds; conditional models get balanced labels i % classes."""
-    lo, hi = (0.0, 1.0) if generator.output == "sigmoid" else (-1.0, 1.0)
+    lo, hi = output_range(generator)
     labels = torch.arange(n) % num_classes if num_classes else None
     out = []
     for start in range(0, n, batch):

@@ -36,7 +36,7 @@ from .distributed import any_rank, setup, teardown, unwrap, wrap
 from .images import gif_bytes, make_grid
 from .losses import GP_WEIGHT, LOSSES, discriminator_loss, generator_loss, gradient_penalty
 from .models import PRESETS, build_discriminator, build_generator, count_parameters, preset_models
-from .sampling import generate, latent_for_seeds
+from .sampling import generate, latent_for_seeds, output_range
 
 
 @dataclass
@@ -274,14 +274,15 @@ def train(cfg: TrainConfig) -> Path:
     Under torchrun every rank runs this; rank 0 alone writes logs, samples and checkpoints.
     """
     cfg = resolve(cfg)
-    ctx, device = setup(pick_device(cfg.device))
+    ctx = setup(pick_device(cfg.device))
     try:
-        return _train(cfg, ctx, device)
+        return _train(cfg, ctx)
     finally:
         teardown(ctx)
 
 
-def _train(cfg: TrainConfig, ctx, device: torch.device) -> Path:
+def _train(cfg: TrainConfig, ctx) -> Path:
+    device = ctx.device
     if cfg.batch_size % ctx.world_size:
         raise ValueError(f"--batch-size {cfg.batch_size} (global) must divide evenly over {ctx.world_size} processes")
     if cfg.sync_bn and ctx.enabled and device.type != "cuda":
@@ -293,7 +294,7 @@ def _train(cfg: TrainConfig, ctx, device: torch.device) -> Path:
 
     torch.manual_seed(cfg.seed)
     arch, g_args, G, D, ema_G, opt_g, opt_d = build_models(cfg, num_classes, device)
-    data_range = (0.0, 1.0) if G.output == "sigmoid" else (-1.0, 1.0)
+    data_range = output_range(G)
 
     step, train_seconds = 0, 0.0
     if cfg.resume and state_path.exists():

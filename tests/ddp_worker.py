@@ -16,7 +16,8 @@ from gan.train import RealBatches, TrainConfig, build_models, resolve, train_ste
 out, steps = Path(sys.argv[1]), int(sys.argv[2])
 # numpy-mlp: no BatchNorm and no dropout, so sharding cannot change the maths, only the rounding.
 cfg = resolve(TrainConfig(preset="numpy-mlp", batch_size=64, device="cpu"))
-ctx, device = setup(torch.device("cpu"))
+ctx = setup(torch.device("cpu"))
+device = ctx.device
 torch.manual_seed(cfg.seed)
 _, _, G, D, ema_G, opt_g, opt_d = build_models(cfg, 0, device)
 G, D = wrap(G, ctx, device), wrap(D, ctx, device)
