@@ -10,6 +10,8 @@ Metrics (10,000 generated vs the 10,000 test images, fixed seeds, so reruns agre
               predicted-class histograms (0 = same class balance; large = mode collapse)
 - precision / recall: k-NN manifold estimates (Kynkäänniemi et al., 2019, k=3) in the same feature space
 - class_accuracy (conditional models): fraction of samples classified as the class they were asked for
+- inception_fid (only with --inception, when pytorch-fid or torch-fidelity and their weights are
+  available; see gan/inception_fid.py): the ImageNet-Inception FID, for comparison with papers
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from .checkpoint import CheckpointError, checkpoint_paths, load_generator
 from .classifier import embed, load_classifier
 from .data import DataError, load_dataset, to_model_range
 from .fileio import atomic_write
+from .inception_fid import Extractor, InceptionUnavailable, inception_features, load_extractor
 from .sampling import latent_for_seeds, output_range
 
 NUM_SAMPLES = 10_000
@@ -98,6 +101,12 @@ def real_reference(dataset: str, data_dir=None, evaluator_dir=None):
     return classifier, feats, probs
 
 
+@functools.lru_cache(maxsize=2)
+def real_inception_features(dataset: str, extract: Extractor, data_dir=None) -> torch.Tensor:
+    x_test, _ = load_dataset(dataset, "test", data_dir)
+    return inception_features(extract, to_model_range(x_test, (-1.0, 1.0)))
+
+
 @torch.inference_mode()
 def generated_images(generator, n: int, num_classes: int, batch: int = 1000):
     """n samples with fixed seeds; conditional models get balanced labels i % classes."""
@@ -112,7 +121,8 @@ def generated_images(generator, n: int, num_classes: int, batch: int = 1000):
     return torch.cat(out), labels
 
 
-def evaluate_generator(path, n: int = NUM_SAMPLES, data_dir=None, evaluator_dir=None) -> dict:
+def evaluate_generator(path, n: int = NUM_SAMPLES, data_dir=None, evaluator_dir=None,
+                       inception: Extractor | None = None) -> dict:
     t0 = time.perf_counter()
     generator, meta = load_generator(path)
     classifier, real_feats, real_probs = real_reference(meta["dataset"], data_dir, evaluator_dir)
@@ -121,6 +131,9 @@ def evaluate_generator(path, n: int = NUM_SAMPLES, data_dir=None, evaluator_dir=
     metrics = compare(feats, probs, real_feats, real_probs)
     if labels is not None:
         metrics["class_accuracy"] = round(float((probs.argmax(1) == labels).double().mean()), 4)
+    if inception is not None:
+        real = real_inception_features(meta["dataset"], inception, data_dir)
+        metrics["inception_fid"] = round(frechet_distance(inception_features(inception, images), real), 3)
     metrics["samples"] = n
     metrics["eval_seconds"] = round(time.perf_counter() - t0, 1)
     return metrics
@@ -143,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dataset", choices=("mnist", "fashion"), help="data set for --real")
     ap.add_argument("--n", type=int, default=NUM_SAMPLES, help=f"samples (default {NUM_SAMPLES})")
     ap.add_argument("--write", action="store_true", help="store the metrics in each checkpoint's JSON sidecar")
+    ap.add_argument("--inception", action="store_true",
+                    help="also Inception FID, if pytorch-fid or torch-fidelity and their weights are available (slow)")
     ap.add_argument("--data-dir")
     ap.add_argument("--evaluators", help="folder of evaluator classifiers (default: checkpoints/evaluators)")
     args = ap.parse_args(argv)
@@ -155,8 +170,15 @@ def main(argv: list[str] | None = None) -> int:
             if not args.dataset:
                 raise ValueError("--real needs --dataset")
             print(json.dumps({"real": args.dataset, **evaluate_real(args.dataset, args.n, args.data_dir, args.evaluators)}))
+        inception = None
+        if args.inception and args.checkpoint:
+            try:
+                backend, inception = load_extractor()
+                print(f"Inception FID with {backend}", file=sys.stderr)
+            except InceptionUnavailable as e:
+                print(e, file=sys.stderr)
         for path in args.checkpoint:
-            metrics = evaluate_generator(path, args.n, args.data_dir, args.evaluators)
+            metrics = evaluate_generator(path, args.n, args.data_dir, args.evaluators, inception)
             print(json.dumps({"checkpoint": str(path), **metrics}))
             if args.write:
                 _, sidecar = checkpoint_paths(path)

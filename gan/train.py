@@ -6,7 +6,8 @@
 
 A run folder holds: `generator.safetensors` + `generator.json` (the checkpoint to ship),
 `state.pt` (full training state for --resume), `log.jsonl` (losses per logged step),
-`samples/step_XXXXXX.png` (a fixed latent batch, comparable across steps), `progress.gif`.
+`samples/step_XXXXXX.png` (a fixed latent batch, comparable across steps), `progress.gif`,
+`losses.png`, and with --snapshot-every, `snapshots/step_XXXXXX.*` (generators for metric-vs-time).
 
 Determinism: every random draw comes from the global torch RNG (seeded, saved in the state)
 or from generators seeded by (seed, epoch), so the same seed and flags give the same weights,
@@ -60,6 +61,7 @@ class TrainConfig:
     out_dir: str | None = None
     sample_every: int = 500
     checkpoint_every: int = 1000
+    snapshot_every: int = 0
     log_every: int = 10
     device: str = "auto"
     sync_bn: bool = False
@@ -72,7 +74,7 @@ class TrainConfig:
 
 
 # Flags that may differ between an interrupted run and its --resume.
-RESUMABLE_CHANGES = {"steps", "out_dir", "sample_every", "checkpoint_every", "log_every", "device",
+RESUMABLE_CHANGES = {"steps", "out_dir", "sample_every", "checkpoint_every", "snapshot_every", "log_every", "device",
                      "resume", "progress", "data_dir", "sync_bn"}
 
 
@@ -106,6 +108,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         (cfg.d_steps > 0, f"--d-steps must be positive, got {cfg.d_steps}"),
         (cfg.limit is None or cfg.limit > 0, f"--limit must be positive, got {cfg.limit}"),
         (min(cfg.sample_every, cfg.checkpoint_every, cfg.log_every) > 0, "--*-every intervals must be positive"),
+        (cfg.snapshot_every >= 0, "--snapshot-every must be 0 (off) or positive"),
         (cfg.device in ("auto", "cpu", "cuda", "mps") or cfg.device.startswith("cuda:"),
          f"unknown device {cfg.device!r}"),
     ]
@@ -311,7 +314,7 @@ def _train(cfg: TrainConfig, ctx) -> Path:
     batches = RealBatches(images, labels, cfg.batch_size, cfg.seed, data_range, device, ctx.rank, ctx.world_size)
     fixed_z, fixed_y = fixed_latents(unwrap(G).latent_dim, num_classes)
 
-    def export() -> Path:
+    def export(snapshot: bool = False) -> Path:
         with torch.random.fork_rng(devices=[]):  # building initialises weights: keep training's RNG untouched
             model = build_generator(arch, **g_args).to(device)  # a plain module, whatever wraps G
         model.load_state_dict((ema_G if ema_G is not None else unwrap(G)).state_dict())
@@ -328,6 +331,8 @@ def _train(cfg: TrainConfig, ctx) -> Path:
             "device": str(device), "processes": ctx.world_size, "version": __version__,
             "config": dataclasses.asdict(cfg),
         }
+        if snapshot:  # kept for metric-vs-time curves (bench/time_to_quality.py)
+            save_generator(out / "snapshots" / f"step_{step:06d}", model, meta)
         return save_generator(out / "generator", model, meta)
 
     def checkpoint() -> Path:
@@ -339,7 +344,7 @@ def _train(cfg: TrainConfig, ctx) -> Path:
             "rng_cpu": torch.get_rng_state(),
             "rng_cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else [],
         })
-        return export()
+        return export(snapshot=bool(cfg.snapshot_every) and (step % cfg.snapshot_every == 0 or step == cfg.steps))
 
     if ctx.is_main:
         (out / "samples").mkdir(parents=True, exist_ok=True)
@@ -380,10 +385,11 @@ def _train(cfg: TrainConfig, ctx) -> Path:
                                       "img_per_s": round(rate), "train_seconds": round(train_seconds, 2)}) + "\n")
                 bar.set_postfix(D=f"{ld:.3f}", G=f"{lg:.3f}", img_s=f"{rate:.0f}")
             bar.update(1)
+            snapshot_due = bool(cfg.snapshot_every) and step % cfg.snapshot_every == 0
             if ctx.is_main and step % cfg.checkpoint_every == 0 and step < cfg.steps:
                 checkpoint()
-            elif ctx.is_main and step % cfg.sample_every == 0 and step < cfg.steps:
-                export()
+            elif ctx.is_main and (step % cfg.sample_every == 0 or snapshot_due) and step < cfg.steps:
+                export(snapshot=snapshot_due)
         path = checkpoint() if ctx.is_main else checkpoint_paths(out / "generator")[0]
     if ctx.enabled:
         torch.distributed.barrier()  # the checkpoint exists for every rank once train() returns
@@ -391,6 +397,7 @@ def _train(cfg: TrainConfig, ctx) -> Path:
         if stopping and step < cfg.steps:
             print(f"interrupted at step {step}; saved. Continue with --resume --out-dir {out}", file=sys.stderr)
         write_progress_gif(out)
+        write_loss_chart(out)
     return path
 
 
@@ -432,6 +439,18 @@ def write_progress_gif(out: Path) -> None:
         (out / "progress.gif").write_bytes(gif_bytes(frames, frame_ms=300, boomerang=False))
 
 
+def write_loss_chart(out: Path) -> None:
+    """losses.png: D and G loss (trailing mean over ~2% of the run) against step."""
+    from .plots import line_chart, moving_average
+
+    rows = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines() if line]
+    if len(rows) < 2:
+        return
+    steps, window = [r["step"] for r in rows], max(1, len(rows) // 50)
+    series = {f"{k} (trailing mean)": (steps, moving_average([r[k] for r in rows], window)) for k in ("loss_d", "loss_g")}
+    line_chart(series, title=f"{out.name}: losses", x_label="step", y_label="loss").save(out / "losses.png")
+
+
 def build_parser() -> argparse.ArgumentParser:
     presets = "\n".join(f"  {name:10s} {p.description}" for name, p in PRESETS.items())
     ap = argparse.ArgumentParser(
@@ -457,6 +476,8 @@ def build_parser() -> argparse.ArgumentParser:
     a("--out-dir", help="run folder for checkpoints, samples and logs (default: runs/<dataset>-<preset>[-cond])")
     a("--sample-every", type=int, default=500, help="steps between sample grids (default: 500)")
     a("--checkpoint-every", type=int, default=1000, help="steps between resumable checkpoints (default: 1000)")
+    a("--snapshot-every", type=int, default=0,
+      help="also keep the generator every N steps in <out-dir>/snapshots/ (metric-vs-time curves; default: off)")
     a("--log-every", type=int, default=10, help="steps between log.jsonl lines (default: 10)")
     a("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
     a("--sync-bn", action="store_true", help="under torchrun on GPUs: BatchNorm statistics over the global batch")

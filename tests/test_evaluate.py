@@ -72,3 +72,38 @@ def test_evaluate_cli_writes_metrics(trained_checkpoint, tmp_path, evaluator_dir
     assert stored["fd"] == printed["fd"] and stored["samples"] == 300
     assert main(["--checkpoint", str(tmp_path / "missing.safetensors"), *args]) == 2
     assert main(["--checkpoint", str(tmp_path / "m.safetensors"), "--evaluators", str(tmp_path)]) == 2
+
+
+def test_inception_fid_is_skipped_with_the_reason_when_no_backend_loads(monkeypatch, trained_checkpoint,
+                                                                          evaluator_dir, capsys):
+    from gan import inception_fid
+
+    def missing():
+        raise ImportError("no module")
+
+    def no_weights():
+        raise OSError("download refused")
+
+    monkeypatch.setattr(inception_fid, "BACKENDS", {"pytorch-fid": missing, "torch-fidelity": no_weights})
+    with pytest.raises(inception_fid.InceptionUnavailable, match="pytorch-fid is not installed.*download refused"):
+        inception_fid.load_extractor()
+    args = ["--checkpoint", str(trained_checkpoint), "--n", "200", "--evaluators", str(evaluator_dir), "--inception"]
+    assert main(args) == 0  # the other metrics are still reported
+    out, err = capsys.readouterr()
+    assert "Inception FID skipped" in err and "inception_fid" not in out
+
+
+def test_inception_fid_uses_the_backend_features(monkeypatch, trained_checkpoint, evaluator_dir):
+    """With a stand-in feature extractor (the real ones need downloaded weights), the FD is computed
+    between generated and real features: pooled pixels differ, so it is positive and repeatable."""
+    from gan import inception_fid
+
+    def pooled_pixels(x):
+        return torch.nn.functional.avg_pool2d(x, 7).flatten(1)  # 16 features in [0, 1]
+
+    monkeypatch.setattr(inception_fid, "BACKENDS", {"stand-in": lambda: pooled_pixels})
+    _, extract = inception_fid.load_extractor()
+    first = evaluate_generator(trained_checkpoint, n=300, evaluator_dir=evaluator_dir, inception=extract)
+    second = evaluate_generator(trained_checkpoint, n=300, evaluator_dir=evaluator_dir, inception=extract)
+    assert first["inception_fid"] > 0 and first["inception_fid"] == second["inception_fid"]
+    assert "inception_fid" not in evaluate_generator(trained_checkpoint, n=300, evaluator_dir=evaluator_dir)

@@ -31,6 +31,19 @@ def test_short_run_writes_loadable_checkpoint_that_learned(trained_checkpoint):
     assert steps == [5, 10, 15, 20, 25, 30]
     assert sorted(p.name for p in (run / "samples").iterdir()) == [f"step_0000{s}.png" for s in (10, 20, 30)]
     assert (run / "progress.gif").stat().st_size > 0
+    from PIL import Image
+    assert Image.open(run / "losses.png").size == (720, 420)
+
+
+def test_snapshots_keep_the_generator_over_time(tmp_path, mnist_dir):
+    run_training(tmp_path / "s", steps=25, snapshot_every=10, sample_every=100, checkpoint_every=100)
+    snaps = sorted((tmp_path / "s" / "snapshots").glob("*.safetensors"))
+    assert [p.stem for p in snaps] == ["step_000010", "step_000020", "step_000025"]  # every 10, and the end
+    metas = [json.loads(p.with_suffix(".json").read_text()) for p in snaps]
+    assert [m["steps"] for m in metas] == [10, 20, 25]
+    assert 0 < metas[0]["train_seconds"] < metas[1]["train_seconds"] < metas[2]["train_seconds"]
+    first, last = load_file(snaps[0]), load_file(snaps[-1])
+    assert not all(torch.equal(first[k], last[k]) for k in first)
 
 
 def test_same_seed_same_weights_and_resume_is_exact(tmp_path, mnist_dir):
