@@ -19,8 +19,8 @@ def main() -> None:
     ap.add_argument("--checkpoints", default=str(ROOT / "checkpoints"))
     args = ap.parse_args()
     print("| model | data set | preset | cond. | FD-classifier ↓ | IS ↑ | coverage | class KL ↓ | precision | recall "
-          "| class acc. | steps | train min | img/s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| class acc. | steps | train min | img/s | samples |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for sidecar in sorted(Path(args.checkpoints).glob("*.json")):
         meta = json.loads(sidecar.read_text())
         if meta.get("kind", "generator") != "generator":
@@ -30,10 +30,12 @@ def main() -> None:
         images = meta.get("steps", 0) * meta.get("batch_size", 0)
         rate = images / meta["train_seconds"] if meta.get("train_seconds") else 0
         acc = f"{m['class_accuracy']:.3f}" if "class_accuracy" in m else "–"
+        grid = sidecar.with_suffix(".png")
+        grid_link = f"[grid]({grid.relative_to(ROOT)})" if grid.exists() and grid.is_relative_to(ROOT) else "–"
         print(f"| {sidecar.stem} | {meta['dataset']} | {meta.get('preset')} | {'yes' if meta['num_classes'] else 'no'} "
               f"| {m.get('fd', float('nan')):.2f} | {m.get('is', float('nan')):.2f} | {m.get('coverage', '?')}/10 "
               f"| {m.get('class_kl', float('nan')):.3f} | {m.get('precision', float('nan')):.3f} "
-              f"| {m.get('recall', float('nan')):.3f} | {acc} | {meta.get('steps')} | {minutes:.1f} | {rate:.0f} |")
+              f"| {m.get('recall', float('nan')):.3f} | {acc} | {meta.get('steps')} | {minutes:.1f} | {rate:.0f} | {grid_link} |")
 
 
 if __name__ == "__main__":

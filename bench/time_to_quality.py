@@ -8,7 +8,8 @@ with `python -m gan.train --snapshot-every`, in bench-runs/<dataset>-<preset>-b<
 resumes. Every snapshot is evaluated with `n` samples (default 5,000; fewer than the full
 evaluation's 10,000, so values sit slightly above `python -m gan.evaluate`'s). Time to quality is
 the training wall time (train_seconds in the snapshot, data loading and sampling excluded) at
-which FD first falls below 2x the run's final FD. Writes a chart to --plot.
+which FD first falls below 2x the run's final FD. Writes one chart per batch size,
+<--plot>-b<batch>.png.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def main() -> None:
     ap.add_argument("--conditional", action="store_true")
     ap.add_argument("--out-root", default=str(ROOT / "bench-runs"))
     ap.add_argument("--n", type=int, default=5000, help="samples per FD evaluation (default 5000)")
-    ap.add_argument("--plot", default=str(ROOT / "docs" / "fd_vs_time.png"))
+    ap.add_argument("--plot", default=str(ROOT / "docs" / "fd_vs_time"), help="chart path prefix")
     args = ap.parse_args()
     runs = [Path(r) for r in args.runs]
     for preset in args.presets:
@@ -81,7 +82,7 @@ def main() -> None:
             runs.append(train_run(args.dataset, preset, batch, args.images, Path(args.out_root), args.conditional))
 
     print(f"\n{'run':34s} {'img/s':>7s} {'train min':>9s} {'final FD':>9s} {'best FD':>8s} {'time to 2x final':>17s}")
-    series = {}
+    series: dict[int, dict] = {}
     for run in runs:
         curve = fd_curve(run, args.n)
         if not curve:
@@ -92,12 +93,12 @@ def main() -> None:
         ttq = time_to_quality(curve)
         print(f"{run.name:34s} {rate:7.0f} {last['seconds'] / 60:9.1f} {last['fd']:9.2f} "
               f"{min(p['fd'] for p in curve):8.2f} {ttq / 60 if ttq else float('nan'):13.1f} min")
-        series[run.name] = ([p["seconds"] / 60 for p in curve], [p["fd"] for p in curve])
-    if series and args.plot:
-        line_chart(series, title=f"FD-classifier vs training time ({args.n} samples per point)",
-                   x_label="training wall time (min)", y_label="FD-classifier", log_y=True
-                   ).save(args.plot)
-        print(f"chart: {args.plot}")
+        series.setdefault(last["batch"], {})[run.name] = ([p["seconds"] / 60 for p in curve], [p["fd"] for p in curve])
+    for batch, lines in sorted(series.items()):
+        path = f"{args.plot}-b{batch}.png"
+        line_chart(lines, title=f"FD-classifier vs training time, batch {batch} ({args.n} samples per point)",
+                   x_label="training wall time (min)", y_label="FD-classifier", log_y=True).save(path)
+        print(f"chart: {path}")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def log_ticks(lo: float, hi: float) -> list[float]:
 
 def tick_label(v: float, log: bool) -> str:
     v = 10**v if log else v
-    return f"{v:.3g}" if abs(v) < 1e4 else f"{v:.0e}"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
 
 
 def moving_average(values: Sequence[float], window: int) -> list[float]:
@@ -48,13 +48,14 @@ def moving_average(values: Sequence[float], window: int) -> list[float]:
 
 
 def line_chart(series: dict[str, tuple[Sequence[float], Sequence[float]]], title: str = "", x_label: str = "",
-               y_label: str = "", log_y: bool = False, size: tuple[int, int] = (720, 420),
+               y_label: str = "", log_y: bool = False, size: tuple[int, int] = (860, 420),
                hlines: dict[str, float] | None = None) -> Image.Image:
     """One chart, one line per named (xs, ys) series; `hlines` draws dashed reference levels."""
     font = ImageFont.load_default(size=13)
     img = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(img)
-    left, right, top, bottom = 70, size[0] - 20, 34, size[1] - 50
+    legend_width = max((draw.textlength(name, font=font) for name in series), default=0) + 44
+    left, right, top, bottom = 70, size[0] - 20 - int(legend_width), 34, size[1] - 50
     ty = (lambda v: math.log10(max(v, 1e-12))) if log_y else float
     points = {name: [(float(x), ty(y)) for x, y in zip(xs, ys) if math.isfinite(y)] for name, (xs, ys) in series.items()}
     levels = {name: ty(v) for name, v in (hlines or {}).items()}
@@ -90,9 +91,9 @@ def line_chart(series: dict[str, tuple[Sequence[float], Sequence[float]]], title
         for p in pts if len(pts) <= 40 else []:  # markers only where points are few enough to read
             x, y = px(*p)
             draw.ellipse([x - 2.5, y - 2.5, x + 2.5, y + 2.5], fill=color)
-        y = top + 14 + 16 * i
-        draw.line([(left + 10, y), (left + 28, y)], fill=color, width=3)
-        draw.text((left + 34, y), name, fill=color, font=font, anchor="lm")
+        y = top + 8 + 18 * i  # legend to the right of the plot, where it hides no line
+        draw.line([(right + 12, y), (right + 30, y)], fill=color, width=3)
+        draw.text((right + 36, y), name, fill=color, font=font, anchor="lm")
     draw.text((size[0] / 2, 8), title, fill="black", font=font, anchor="mt")
     draw.text(((left + right) / 2, size[1] - 18), x_label, fill="black", font=font, anchor="mt")
     draw.text((8, 8), y_label + (" (log scale)" if log_y else ""), fill="black", font=font)

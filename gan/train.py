@@ -54,6 +54,7 @@ class TrainConfig:
     beta2: float | None = None
     label_smoothing: float | None = None
     ema: float | None = None
+    lr_decay: float = 0.0  # fraction of the run, at its end, over which both learning rates fall linearly to 0
     d_steps: int = 1
     seed: int = 0
     data_dir: str | None = None
@@ -74,8 +75,9 @@ class TrainConfig:
 
 
 # Flags that may differ between an interrupted run and its --resume.
-RESUMABLE_CHANGES = {"steps", "out_dir", "sample_every", "checkpoint_every", "snapshot_every", "log_every", "device",
-                     "resume", "progress", "data_dir", "sync_bn"}
+# lr_decay: a finished run can be continued with a decaying rate (the schedule is a function of step/steps).
+RESUMABLE_CHANGES = {"steps", "lr_decay", "out_dir", "sample_every", "checkpoint_every", "snapshot_every",
+                     "log_every", "device", "resume", "progress", "data_dir", "sync_bn"}
 
 
 def resolve(cfg: TrainConfig) -> TrainConfig:
@@ -105,6 +107,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         (0 <= cfg.beta1 < 1 and 0 <= cfg.beta2 < 1, "--beta1/--beta2 must lie in [0, 1)"),
         (0 <= cfg.label_smoothing < 0.5, "--label-smoothing must lie in [0, 0.5)"),
         (0 <= cfg.ema < 1, "--ema must lie in [0, 1) (0 disables it)"),
+        (0 <= cfg.lr_decay <= 1, "--lr-decay must lie in [0, 1] (a fraction of the run; 0 keeps the rate constant)"),
         (cfg.d_steps > 0, f"--d-steps must be positive, got {cfg.d_steps}"),
         (cfg.limit is None or cfg.limit > 0, f"--limit must be positive, got {cfg.limit}"),
         (min(cfg.sample_every, cfg.checkpoint_every, cfg.log_every) > 0, "--*-every intervals must be positive"),
@@ -232,6 +235,12 @@ def build_models(cfg: TrainConfig, num_classes: int, device: torch.device):
     return arch, g_args, G, D, ema_G, opt_g, opt_d
 
 
+def lr_scale(step: int, steps: int, decay: float) -> float:
+    """1 until the last `decay` fraction of the run, then linearly down to 0 at the final step."""
+    decay_steps = decay * steps
+    return 1.0 if decay_steps <= 0 else min(1.0, (steps - step) / decay_steps)
+
+
 def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: TrainConfig,
                conditional: bool) -> tuple[torch.Tensor, ...]:
     """One generator update after cfg.d_steps discriminator updates; returns (loss_d, loss_g, d_real, d_fake).
@@ -241,6 +250,9 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
     """
     g, d = unwrap(G), unwrap(D)
     device = next(g.parameters()).device
+    for opt in (opt_g, opt_d):
+        for group in opt.param_groups:
+            group["lr"] = cfg.lr * lr_scale(step, cfg.steps, cfg.lr_decay)
 
     def noise() -> torch.Tensor:
         return torch.randn(cfg.batch_size, g.latent_dim, device=device)[batches.shard]
@@ -404,8 +416,9 @@ def _train(cfg: TrainConfig, ctx) -> Path:
 def restore(state_path: Path, cfg: TrainConfig, G, D, ema_G, opt_g, opt_d) -> tuple[int, float]:
     state = load_training_state(state_path)
     saved = state.get("config", {})
-    diffs = [f"{k}: saved {saved.get(k)!r}, now {v!r}" for k, v in dataclasses.asdict(cfg).items()
-             if k not in RESUMABLE_CHANGES and saved.get(k) != v]
+    defaults = dataclasses.asdict(TrainConfig())  # a key missing from an older state had its default
+    diffs = [f"{k}: saved {saved.get(k, defaults[k])!r}, now {v!r}" for k, v in dataclasses.asdict(cfg).items()
+             if k not in RESUMABLE_CHANGES and saved.get(k, defaults[k]) != v]
     if diffs:
         raise CheckpointError(f"{state_path}: cannot resume with different settings:\n  " + "\n  ".join(diffs))
     try:
@@ -447,7 +460,8 @@ def write_loss_chart(out: Path) -> None:
     if len(rows) < 2:
         return
     steps, window = [r["step"] for r in rows], max(1, len(rows) // 50)
-    series = {f"{k} (trailing mean)": (steps, moving_average([r[k] for r in rows], window)) for k in ("loss_d", "loss_g")}
+    series = {f"{net} loss (trailing mean)": (steps, moving_average([r[key] for r in rows], window))
+              for net, key in (("D", "loss_d"), ("G", "loss_g"))}
     line_chart(series, title=f"{out.name}: losses", x_label="step", y_label="loss").save(out / "losses.png")
 
 
@@ -469,6 +483,8 @@ def build_parser() -> argparse.ArgumentParser:
     a("--beta2", type=float, help="Adam beta2")
     a("--label-smoothing", type=float, help="one-sided: real target = 1 - this (e.g. 0.1)")
     a("--ema", type=float, help="EMA decay of generator weights used for sampling (0 disables)")
+    a("--lr-decay", type=float, default=0.0,
+      help="fraction of the run at its end over which the learning rates fall linearly to 0 (default: 0, constant)")
     a("--d-steps", type=int, default=1, help="discriminator updates per generator update (default: 1)")
     a("--seed", type=int, default=0, help="seed for weights, noise and data order (default: 0)")
     a("--data-dir", help="folder holding the IDX .gz files (else $GAN_DATA_DIR, data/, known places, download)")

@@ -32,4 +32,4 @@ def test_line_chart_draws_each_series_in_its_colour_where_its_values_are():
     ys, _ = np.nonzero((pixels == hex_rgb(COLORS[1])).all(axis=2))
     rising_ys, _ = np.nonzero((pixels == hex_rgb(COLORS[0])).all(axis=2))
     assert np.median(ys) < np.median(rising_ys)  # the higher series is drawn higher up (smaller y)
-    assert np.asarray(line_chart({"x": ([1, 2], [float("nan"), 1.0])}, log_y=True)).shape == (420, 720, 3)
+    assert np.asarray(line_chart({"x": ([1, 2], [float("nan"), 1.0])}, log_y=True)).shape == (420, 860, 3)

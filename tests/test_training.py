@@ -13,7 +13,7 @@ from gan import load_generator
 from gan.sampling import sample
 from gan.checkpoint import CheckpointError, load_training_state
 from gan.models import build_generator
-from gan.train import TrainConfig, TrainingDiverged, main, resolve
+from gan.train import TrainConfig, TrainingDiverged, lr_scale, main, resolve
 
 
 def test_short_run_writes_loadable_checkpoint_that_learned(trained_checkpoint):
@@ -32,7 +32,7 @@ def test_short_run_writes_loadable_checkpoint_that_learned(trained_checkpoint):
     assert sorted(p.name for p in (run / "samples").iterdir()) == [f"step_0000{s}.png" for s in (10, 20, 30)]
     assert (run / "progress.gif").stat().st_size > 0
     from PIL import Image
-    assert Image.open(run / "losses.png").size == (720, 420)
+    assert Image.open(run / "losses.png").size == (860, 420)
 
 
 def test_snapshots_keep_the_generator_over_time(tmp_path, mnist_dir):
@@ -60,6 +60,15 @@ def test_same_seed_same_weights_and_resume_is_exact(tmp_path, mnist_dir):
     assert a["step"] == b["step"] == 20
     log_steps = [json.loads(l)["step"] for l in (tmp_path / "part" / "log.jsonl").read_text().splitlines()]
     assert log_steps == [5, 10, 15, 20]
+
+
+def test_lr_decay_is_linear_to_zero_over_the_end_of_the_run(tmp_path, mnist_dir):
+    assert [lr_scale(s, 100, 0.5) for s in (0, 50, 75, 99)] == [1.0, 1.0, 0.5, pytest.approx(0.02)]
+    assert lr_scale(99, 100, 0.0) == 1.0
+    run_training(tmp_path / "d", steps=20, lr_decay=0.5)
+    state = load_training_state(tmp_path / "d" / "state.pt")
+    lrs = [g["lr"] for opt in ("opt_g", "opt_d") for g in state[opt]["param_groups"]]
+    assert lrs == [pytest.approx(2e-4 * 0.1)] * 2  # the last step (index 19) ran at (20 - 19) / 10 of the rate
 
 
 def test_different_seed_different_weights(tmp_path, mnist_dir):

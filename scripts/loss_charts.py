@@ -1,0 +1,21 @@
+"""Loss-curve PNGs for the README: draw runs/<name>/losses.png from each run's log.jsonl and copy it
+to docs/losses-<name>.png (training writes losses.png itself at the end; this redraws older runs).
+
+    python scripts/loss_charts.py runs/mnist-dcgan runs/mnist-dcgan-cond
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gan.train import write_loss_chart  # noqa: E402
+
+for run in map(Path, sys.argv[1:]):
+    write_loss_chart(run)
+    shutil.copy(run / "losses.png", ROOT / "docs" / f"losses-{run.name}.png")
+    print(ROOT / "docs" / f"losses-{run.name}.png")
