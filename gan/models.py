@@ -220,7 +220,7 @@ PRESETS: dict[str, Preset] = {
         description="project default: lean DCGAN (4x4 kernels), hinge loss, EMA generator",
         generator=dict(latent_dim=64, base_channels=128, stages=[[64, 2], [1, 2]], kernel=4, act="relu"),
         discriminator=dict(channels=[64, 128], kernel=4),
-        loss="hinge", lr=2e-4, betas=(0.5, 0.999), batch_size=64, ema=0.999, steps=8000,
+        loss="hinge", lr=2e-4, betas=(0.5, 0.999), batch_size=64, ema=0.999, steps=16000,
     ),
     "mlp": Preset(
         arch="mlp",

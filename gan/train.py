@@ -1,7 +1,7 @@
 """Train a GAN on MNIST / Fashion-MNIST and write generator checkpoints.
 
     python -m gan.train --dataset mnist --preset dcgan            # project default
-    python -m gan.train --dataset fashion --preset dcgan --conditional --steps 8000
+    python -m gan.train --dataset fashion --preset dcgan --conditional --steps 16000
     python -m gan.train --out-dir runs/mnist-dcgan --resume         # continue a run exactly
 
 A run folder holds: `generator.safetensors` + `generator.json` (the checkpoint to ship),
