@@ -1,6 +1,6 @@
 """Time to quality: FD-classifier against training wall time, per preset and batch size.
 
-    python bench/time_to_quality.py --presets dcgan keras-mlp --batches 64 256 --images 640000
+    python bench/time_to_quality.py --presets dcgan keras-mlp --batches 64 256 --images 512000
     python bench/time_to_quality.py --runs runs/mnist-dcgan runs/mnist-dcgan-cond   # already trained
 
 Each (preset, batch) trains the same number of images (so batch sizes compare at equal data)
@@ -44,7 +44,7 @@ def train_run(dataset: str, preset: str, batch: int, images: int, out_root: Path
 
 
 def fd_curve(run: Path, n: int) -> list[dict]:
-    """[{step, seconds, fd}] for every snapshot of a run, cached in snapshots/fd.json."""
+    """[{step, seconds, batch, fd}] for every snapshot of a run, cached in snapshots/fd-n<n>.json."""
     cache_path = run / "snapshots" / f"fd-n{n}.json"
     cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
     curve = []
@@ -69,7 +69,7 @@ def main() -> None:
     ap.add_argument("--runs", nargs="*", default=[], help="run folders with snapshots/ to evaluate as they are")
     ap.add_argument("--presets", nargs="*", default=[], help="presets to train (see python -m gan.train --help)")
     ap.add_argument("--batches", type=int, nargs="+", default=[64, 256])
-    ap.add_argument("--images", type=int, default=640_000, help="training images per run (default: ~10.7 epochs)")
+    ap.add_argument("--images", type=int, default=512_000, help="training images per run (default: ~8.5 epochs)")
     ap.add_argument("--dataset", default="mnist")
     ap.add_argument("--conditional", action="store_true")
     ap.add_argument("--out-root", default=str(ROOT / "bench-runs"))
