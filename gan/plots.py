@@ -48,9 +48,8 @@ def moving_average(values: Sequence[float], window: int) -> list[float]:
 
 
 def line_chart(series: dict[str, tuple[Sequence[float], Sequence[float]]], title: str = "", x_label: str = "",
-               y_label: str = "", log_y: bool = False, size: tuple[int, int] = (860, 420),
-               hlines: dict[str, float] | None = None) -> Image.Image:
-    """One chart, one line per named (xs, ys) series; `hlines` draws dashed reference levels."""
+               y_label: str = "", log_y: bool = False, size: tuple[int, int] = (860, 420)) -> Image.Image:
+    """One chart, one line per named (xs, ys) series."""
     font = ImageFont.load_default(size=13)
     img = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(img)
@@ -58,9 +57,8 @@ def line_chart(series: dict[str, tuple[Sequence[float], Sequence[float]]], title
     left, right, top, bottom = 70, size[0] - 20 - int(legend_width), 34, size[1] - 50
     ty = (lambda v: math.log10(max(v, 1e-12))) if log_y else float
     points = {name: [(float(x), ty(y)) for x, y in zip(xs, ys) if math.isfinite(y)] for name, (xs, ys) in series.items()}
-    levels = {name: ty(v) for name, v in (hlines or {}).items()}
     xs = [p[0] for pts in points.values() for p in pts] or [0.0, 1.0]
-    ys = [p[1] for pts in points.values() for p in pts] + list(levels.values()) or [0.0, 1.0]
+    ys = [p[1] for pts in points.values() for p in pts] or [0.0, 1.0]
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
     if x1 == x0:
         x1 = x0 + 1
@@ -79,11 +77,6 @@ def line_chart(series: dict[str, tuple[Sequence[float], Sequence[float]]], title
         draw.line([(x, top), (x, bottom)], fill="#f0f0f0")
         draw.text((x, bottom + 6), tick_label(v, False), fill="black", font=font, anchor="mt")
     draw.rectangle([left, top, right, bottom], outline="black")
-    for i, (name, level) in enumerate(levels.items()):
-        _, y = px(x0, level)
-        for x in range(left, right, 12):
-            draw.line([(x, y), (min(x + 6, right), y)], fill="#777777", width=1)
-        draw.text((right - 4, y - 3), name, fill="#555555", font=font, anchor="rb")
     for i, (name, pts) in enumerate(points.items()):
         color = COLORS[i % len(COLORS)]
         if len(pts) > 1:

@@ -326,7 +326,10 @@ def _train(cfg: TrainConfig, ctx) -> Path:
     batches = RealBatches(images, labels, cfg.batch_size, cfg.seed, data_range, device, ctx.rank, ctx.world_size)
     fixed_z, fixed_y = fixed_latents(unwrap(G).latent_dim, num_classes)
 
-    def export(snapshot: bool = False) -> Path:
+    def snapshot_due() -> bool:
+        return bool(cfg.snapshot_every) and (step % cfg.snapshot_every == 0 or step == cfg.steps)
+
+    def export() -> Path:
         with torch.random.fork_rng(devices=[]):  # building initialises weights: keep training's RNG untouched
             model = build_generator(arch, **g_args).to(device)  # a plain module, whatever wraps G
         model.load_state_dict((ema_G if ema_G is not None else unwrap(G)).state_dict())
@@ -343,7 +346,7 @@ def _train(cfg: TrainConfig, ctx) -> Path:
             "device": str(device), "processes": ctx.world_size, "version": __version__,
             "config": dataclasses.asdict(cfg),
         }
-        if snapshot:  # kept for metric-vs-time curves (bench/time_to_quality.py)
+        if snapshot_due():  # kept for metric-vs-time curves (bench/time_to_quality.py)
             save_generator(out / "snapshots" / f"step_{step:06d}", model, meta)
         return save_generator(out / "generator", model, meta)
 
@@ -356,7 +359,7 @@ def _train(cfg: TrainConfig, ctx) -> Path:
             "rng_cpu": torch.get_rng_state(),
             "rng_cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else [],
         })
-        return export(snapshot=bool(cfg.snapshot_every) and (step % cfg.snapshot_every == 0 or step == cfg.steps))
+        return export()
 
     if ctx.is_main:
         (out / "samples").mkdir(parents=True, exist_ok=True)
@@ -397,11 +400,10 @@ def _train(cfg: TrainConfig, ctx) -> Path:
                                       "img_per_s": round(rate), "train_seconds": round(train_seconds, 2)}) + "\n")
                 bar.set_postfix(D=f"{ld:.3f}", G=f"{lg:.3f}", img_s=f"{rate:.0f}")
             bar.update(1)
-            snapshot_due = bool(cfg.snapshot_every) and step % cfg.snapshot_every == 0
             if ctx.is_main and step % cfg.checkpoint_every == 0 and step < cfg.steps:
                 checkpoint()
-            elif ctx.is_main and (step % cfg.sample_every == 0 or snapshot_due) and step < cfg.steps:
-                export(snapshot=snapshot_due)
+            elif ctx.is_main and (step % cfg.sample_every == 0 or snapshot_due()) and step < cfg.steps:
+                export()
         path = checkpoint() if ctx.is_main else checkpoint_paths(out / "generator")[0]
     if ctx.enabled:
         torch.distributed.barrier()  # the checkpoint exists for every rank once train() returns
