@@ -8,10 +8,10 @@ PY=${PYTHON:-python}
 
 declare -A RUNS=(
   # The project's models: 16000 steps (FD still fell from 8000 to 16000: see the README).
-  [mnist-dcgan]="--dataset mnist --preset dcgan --steps 16000"
-  [mnist-dcgan-cond]="--dataset mnist --preset dcgan --conditional --steps 16000"
-  [fashion-dcgan]="--dataset fashion --preset dcgan --steps 16000"
-  [fashion-dcgan-cond]="--dataset fashion --preset dcgan --conditional --steps 16000"
+  [mnist-dcgan]="--dataset mnist --preset dcgan --steps 16000 --snapshot-every 2000"
+  [mnist-dcgan-cond]="--dataset mnist --preset dcgan --conditional --steps 16000 --snapshot-every 2000"
+  [fashion-dcgan]="--dataset fashion --preset dcgan --steps 16000 --snapshot-every 2000"
+  [fashion-dcgan-cond]="--dataset fashion --preset dcgan --conditional --steps 16000 --snapshot-every 2000"
   [mnist-keras-mlp]="--dataset mnist --preset keras-mlp"
   [mnist-torch-mlp]="--dataset mnist --preset torch-mlp"
   [mnist-numpy-mlp]="--dataset mnist --preset numpy-mlp"

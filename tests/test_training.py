@@ -12,7 +12,7 @@ from conftest import run_training
 from gan import load_generator
 from gan.sampling import sample
 from gan.checkpoint import CheckpointError, load_training_state
-from gan.models import build_generator
+from gan.models import PRESETS, build_generator
 from gan.train import TrainConfig, TrainingDiverged, lr_scale, main, resolve
 
 
@@ -68,7 +68,8 @@ def test_lr_decay_is_linear_to_zero_over_the_end_of_the_run(tmp_path, mnist_dir)
     run_training(tmp_path / "d", steps=20, lr_decay=0.5)
     state = load_training_state(tmp_path / "d" / "state.pt")
     lrs = [g["lr"] for opt in ("opt_g", "opt_d") for g in state[opt]["param_groups"]]
-    assert lrs == [pytest.approx(2e-4 * 0.1)] * 2  # the last step (index 19) ran at (20 - 19) / 10 of the rate
+    # the last step (index 19) ran at (20 - 19) / 10 of the preset's rate
+    assert lrs == [pytest.approx(PRESETS["dcgan"].lr * 0.1)] * 2
 
 
 def test_different_seed_different_weights(tmp_path, mnist_dir):
