@@ -17,6 +17,7 @@ from PIL import Image
 from conftest import PWNED_MARKER, run_training
 from gan import load_generator
 from gan.checkpoint import CheckpointError, load_training_state
+from gan.models import PRESETS
 from studio.actions import ALL_CLASSES, Studio
 from studio.registry import ModelRegistry
 from studio.validation import MAX_FRAMES, MAX_IMAGES, InvalidInput
@@ -113,7 +114,8 @@ def test_sigkill_at_random_points_never_corrupts_and_resume_is_exact(tmp_path, m
 
 
 def test_trainer_refuses_a_state_from_another_model(tmp_path, mnist_dir):
-    run_training(tmp_path / "a", steps=4, preset="mlp")
+    dcgan = PRESETS["dcgan"]  # the MLP run takes the dcgan recipe, so only the tensors disagree
+    run_training(tmp_path / "a", steps=4, preset="mlp", lr=dcgan.lr, beta1=dcgan.betas[0], beta2=dcgan.betas[1])
     state = load_training_state(tmp_path / "a" / "state.pt")
     (tmp_path / "b").mkdir()
     state["config"] = {**state["config"], "preset": "dcgan", "out_dir": str(tmp_path / "b")}
