@@ -26,6 +26,9 @@ def test_reference_preset_shapes_match_their_designs():
     tf = build_generator("dcgan", **preset_models("tf-dcgan")[1])
     convs = [(m.out_channels, m.kernel_size, m.stride) for m in tf.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
     assert convs == [(128, (5, 5), (1, 1)), (64, (5, 5), (2, 2)), (1, (5, 5), (2, 2))]
+    ours = build_generator("dcgan", **preset_models("dcgan")[1])  # a stage may override the kernel
+    convs = [(m.out_channels, m.kernel_size, m.stride) for m in ours.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert convs == [(128, (3, 3), (1, 1)), (64, (4, 4), (2, 2)), (1, (4, 4), (2, 2))]
     torch_mlp = build_discriminator("mlp", **preset_models("torch-mlp")[2])
     assert [m.out_features for m in torch_mlp.modules() if isinstance(m, torch.nn.Linear)] == [256, 128, 64, 1]
     numpy_g = build_generator("mlp", **preset_models("numpy-mlp")[1])
