@@ -7,7 +7,8 @@ Class conditioning (num_classes > 0):
 - generators concatenate a learned label embedding to z. Labels may be class indices or
   soft class weights (N x num_classes), which lets the app morph one class into another.
 - discriminators use a projection head (Miyato & Koyama, 2018): logit = w.h + <embed(y), h>,
-  which conditions more reliably than concatenating labels to the input.
+  which conditions more reliably than concatenating labels to the input. With `class_head` they
+  also predict the class from h (AC-GAN, Odena et al., 2017), for the trainer's auxiliary loss.
 """
 
 from __future__ import annotations
@@ -121,24 +122,39 @@ class DCGANGenerator(ConditionalGenerator):
 
 
 class ProjectionDiscriminator(nn.Module):
-    """features(x) -> h; logit = linear(h) (+ <embed(y), h> when conditional)."""
+    """features(x) -> h; logit = linear(h) (+ <embed(y), h> when conditional).
+
+    forward(x, labels, classes=True) also returns class logits from h (needs class_head=True)."""
 
     num_classes: int
 
-    def _head(self, h: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    def _heads(self, width: int, num_classes: int, class_head: bool) -> None:
+        if class_head and not num_classes:
+            raise ValueError("class_head needs a class-conditional discriminator (num_classes > 0)")
+        self.num_classes = num_classes
+        self.linear = nn.Linear(width, 1)
+        if num_classes:
+            self.embed = LabelEmbedding(num_classes, width)
+        self.classify = nn.Linear(width, num_classes) if class_head else None
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None, classes: bool = False):
+        h = self.features(x)
         logit = self.linear(h).squeeze(1)
         if self.num_classes:
             if labels is None:
                 raise ValueError("this discriminator is class-conditional: pass labels")
             logit = logit + (self.embed(labels) * h).sum(dim=1)
-        return logit
+        if not classes:
+            return logit
+        if self.classify is None:
+            raise ValueError("this discriminator has no class head (build it with class_head=True)")
+        return logit, self.classify(h)
 
 
 class MLPDiscriminator(ProjectionDiscriminator):
     def __init__(self, hidden: list[int] = (512, 256), num_classes: int = 0, dropout: float = 0.0,
-                 slope: float = 0.2):
+                 slope: float = 0.2, class_head: bool = False):
         super().__init__()
-        self.num_classes = num_classes
         layers, width = [nn.Flatten()], IMAGE_NUMEL
         for h in hidden:
             layers += [nn.Linear(width, h), nn.LeakyReLU(slope)]
@@ -146,12 +162,7 @@ class MLPDiscriminator(ProjectionDiscriminator):
                 layers.append(nn.Dropout(dropout))
             width = h
         self.features = nn.Sequential(*layers)
-        self.linear = nn.Linear(width, 1)
-        if num_classes:
-            self.embed = LabelEmbedding(num_classes, width)
-
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self._head(self.features(x), labels)
+        self._heads(width, num_classes, class_head)
 
 
 class DCGANDiscriminator(ProjectionDiscriminator):
@@ -159,9 +170,8 @@ class DCGANDiscriminator(ProjectionDiscriminator):
     that every loss, WGAN-GP included, is valid (its penalty is per-sample)."""
 
     def __init__(self, channels: list[int] = (64, 128), kernel: int = 4, num_classes: int = 0,
-                 dropout: float = 0.0, slope: float = 0.2):
+                 dropout: float = 0.0, slope: float = 0.2, class_head: bool = False):
         super().__init__()
-        self.num_classes = num_classes
         layers, c, size = [], 1, 28
         for c_out in channels:
             layers += [nn.Conv2d(c, c_out, kernel, 2, (kernel - 1) // 2), nn.LeakyReLU(slope)]
@@ -170,13 +180,7 @@ class DCGANDiscriminator(ProjectionDiscriminator):
             c, size = c_out, (size + 2 * ((kernel - 1) // 2) - kernel) // 2 + 1
         layers.append(nn.Flatten())
         self.features = nn.Sequential(*layers)
-        width = c * size * size
-        self.linear = nn.Linear(width, 1)
-        if num_classes:
-            self.embed = LabelEmbedding(num_classes, width)
-
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self._head(self.features(x), labels)
+        self._heads(c * size * size, num_classes, class_head)
 
 
 GENERATORS = {"mlp": MLPGenerator, "dcgan": DCGANGenerator}

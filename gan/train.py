@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 from . import __version__
 from .checkpoint import (CheckpointError, checkpoint_paths, load_training_state, save_generator,
@@ -55,6 +56,7 @@ class TrainConfig:
     label_smoothing: float | None = None
     ema: float | None = None
     lr_decay: float = 0.0  # fraction of the run, at its end, over which both learning rates fall linearly to 0
+    aux_class_weight: float = 0.0  # AC-GAN term: D classifies real images, G is rewarded when D reads its class
     d_steps: int = 1
     seed: int = 0
     data_dir: str | None = None
@@ -108,6 +110,8 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         (0 <= cfg.label_smoothing < 0.5, "--label-smoothing must lie in [0, 0.5)"),
         (0 <= cfg.ema < 1, "--ema must lie in [0, 1) (0 disables it)"),
         (0 <= cfg.lr_decay <= 1, "--lr-decay must lie in [0, 1] (a fraction of the run; 0 keeps the rate constant)"),
+        (cfg.aux_class_weight >= 0, f"--aux-class-weight must be >= 0, got {cfg.aux_class_weight}"),
+        (not cfg.aux_class_weight or cfg.conditional, "--aux-class-weight needs --conditional (it uses the labels)"),
         (cfg.d_steps > 0, f"--d-steps must be positive, got {cfg.d_steps}"),
         (cfg.limit is None or cfg.limit > 0, f"--limit must be positive, got {cfg.limit}"),
         (min(cfg.sample_every, cfg.checkpoint_every, cfg.log_every) > 0, "--*-every intervals must be positive"),
@@ -227,6 +231,8 @@ def fixed_latents(latent_dim: int, num_classes: int) -> tuple[torch.Tensor, torc
 def build_models(cfg: TrainConfig, num_classes: int, device: torch.device):
     """(arch, generator args, G, D, EMA copy of G or None, G optimizer, D optimizer) for a resolved config."""
     arch, g_args, d_args = preset_models(cfg.preset, num_classes)
+    if cfg.aux_class_weight:
+        d_args["class_head"] = True
     G = build_generator(arch, **g_args).to(device)
     D = build_discriminator(arch, **d_args).to(device)
     ema_G = copy.deepcopy(G) if cfg.ema else None
@@ -250,6 +256,7 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
     """
     g, d = unwrap(G), unwrap(D)
     device = next(g.parameters()).device
+    aux = conditional and cfg.aux_class_weight > 0
     for opt in (opt_g, opt_d):
         for group in opt.param_groups:
             group["lr"] = cfg.lr * lr_scale(step, cfg.steps, cfg.lr_decay)
@@ -263,9 +270,12 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
         with torch.no_grad():
             fake = g(noise(), y)
         # Real and fake in one forward: one DDP reduction, and D has no BatchNorm to mix them.
-        out = D(torch.cat([x, fake]), None if y is None else torch.cat([y, y]))
+        out = D(torch.cat([x, fake]), None if y is None else torch.cat([y, y]), classes=aux)
+        out, class_logits = out if aux else (out, None)
         d_real, d_fake = out[:len(x)], out[len(x):]
         loss_d = discriminator_loss(cfg.loss, d_real, d_fake, 1.0 - cfg.label_smoothing)
+        if aux:  # D's class head learns from real images only, so G cannot teach it its own mistakes
+            loss_d = loss_d + cfg.aux_class_weight * F.cross_entropy(class_logits[:len(x)], y)
         if cfg.loss == "wgan-gp":  # DDP cannot double-backward: the penalty goes through the bare module
             loss_d = loss_d + GP_WEIGHT * gradient_penalty(d, x, fake, y)
         opt_d.zero_grad(set_to_none=True)
@@ -273,7 +283,12 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
         opt_d.step()
 
     d.requires_grad_(False)  # G's step needs gradients through D, not for D
-    loss_g = generator_loss(cfg.loss, d(G(noise(), y), y))
+    out = d(G(noise(), y), y, classes=aux)
+    if aux:
+        out, class_logits = out
+    loss_g = generator_loss(cfg.loss, out)
+    if aux:
+        loss_g = loss_g + cfg.aux_class_weight * F.cross_entropy(class_logits, y)
     d.requires_grad_(True)
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
@@ -487,6 +502,9 @@ def build_parser() -> argparse.ArgumentParser:
     a("--ema", type=float, help="EMA decay of generator weights used for sampling (0 disables)")
     a("--lr-decay", type=float, default=0.0,
       help="fraction of the run at its end over which the learning rates fall linearly to 0 (default: 0, constant)")
+    a("--aux-class-weight", type=float, default=0.0,
+      help="conditional runs: weight of an AC-GAN class loss (D's extra head classifies real images, G is "
+           "trained to make samples it classifies as requested); sharper classes, less variety (default: 0, off)")
     a("--d-steps", type=int, default=1, help="discriminator updates per generator update (default: 1)")
     a("--seed", type=int, default=0, help="seed for weights, noise and data order (default: 0)")
     a("--data-dir", help="folder holding the IDX .gz files (else $GAN_DATA_DIR, data/, known places, download)")

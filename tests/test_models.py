@@ -44,6 +44,19 @@ def test_soft_labels_equal_hard_labels_at_one_hot():
     assert torch.allclose(hard, soft, atol=1e-6)
 
 
+@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+def test_class_head_adds_class_logits_without_changing_the_realness_logit(arch):
+    D = build_discriminator(arch, num_classes=10, class_head=True)
+    x, y = torch.randn(4, 1, 28, 28), torch.arange(4)
+    logit, classes = D(x, y, classes=True)
+    assert logit.shape == (4,) and classes.shape == (4, 10)
+    assert torch.equal(logit, D(x, y))
+    with pytest.raises(ValueError, match="no class head"):
+        build_discriminator(arch, num_classes=10)(x, y, classes=True)
+    with pytest.raises(ValueError, match="needs a class-conditional"):
+        build_discriminator(arch, class_head=True)
+
+
 def test_conditional_models_require_labels():
     G = build_generator("mlp", **preset_models("mlp", 10)[1])
     with pytest.raises(ValueError, match="class-conditional"):

@@ -10,9 +10,10 @@ from safetensors.torch import load_file
 
 from conftest import run_training
 from gan import load_generator
-from gan.sampling import sample
 from gan.checkpoint import CheckpointError, load_training_state
-from gan.models import PRESETS, build_generator
+from gan.data import load_dataset, to_model_range
+from gan.models import PRESETS, build_discriminator, build_generator, preset_models
+from gan.sampling import latent_for_seeds, sample
 from gan.train import TrainConfig, TrainingDiverged, lr_scale, main, resolve
 
 
@@ -70,6 +71,27 @@ def test_lr_decay_is_linear_to_zero_over_the_end_of_the_run(tmp_path, mnist_dir)
     lrs = [g["lr"] for opt in ("opt_g", "opt_d") for g in state[opt]["param_groups"]]
     # the last step (index 19) ran at (20 - 19) / 10 of the preset's rate
     assert lrs == [pytest.approx(PRESETS["dcgan"].lr * 0.1)] * 2
+
+
+def test_aux_class_loss_trains_the_class_head_and_the_generator(tmp_path, mnist_dir):
+    """AC-GAN term: D's class head must learn real digits, and G must learn to make samples
+    that head reads as the requested class (well above the 10% of chance, after 60 steps)."""
+    path = run_training(tmp_path / "aux", steps=60, conditional=True, aux_class_weight=10.0)
+    D = build_discriminator("dcgan", **preset_models("dcgan", 10)[2], class_head=True)
+    D.load_state_dict(load_training_state(tmp_path / "aux" / "state.pt")["D"])  # strict: the head was saved
+    G, _ = load_generator(path)
+    x, y = load_dataset("mnist", "test", limit=1000)
+    wanted = torch.arange(1000) % 10
+    with torch.no_grad():
+        real_classes = D(to_model_range(x, (-1.0, 1.0)), y, classes=True)[1]
+        fake_classes = D(G(latent_for_seeds(range(1000), G.latent_dim), wanted), wanted, classes=True)[1]
+    assert (real_classes.argmax(1) == y).double().mean() > 0.5
+    assert (fake_classes.argmax(1) == wanted).double().mean() > 0.4
+
+
+def test_aux_class_loss_needs_a_conditional_run(capsys):
+    assert main(["--aux-class-weight", "1", "--out-dir", "/nonexistent/never-created"]) == 2
+    assert "--aux-class-weight needs --conditional" in capsys.readouterr().err
 
 
 def test_different_seed_different_weights(tmp_path, mnist_dir):
