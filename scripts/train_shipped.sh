@@ -7,13 +7,12 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
 
 declare -A RUNS=(
-  # The project's models: 16000 steps (FD still fell from 8000 to 16000: see the README).
+  # The project's models: 16000 steps, a snapshot every 2000 (FD by step: see the README).
   [mnist-dcgan]="--dataset mnist --preset dcgan --steps 16000 --snapshot-every 2000"
   [mnist-dcgan-cond]="--dataset mnist --preset dcgan --conditional --steps 16000 --snapshot-every 2000"
-  # Kept from the previous recipe (Adam 2e-4, beta1 0.5): under the new one this model's class KL
-  # rose to 0.058 (FD 28.1), above the 0.05 mode-collapse bound, against 0.025 (FD 27.5) here.
-  [fashion-dcgan]="--dataset fashion --preset dcgan --steps 16000 --lr 2e-4 --beta1 0.5 --beta2 0.999"
-  [fashion-dcgan-cond]="--dataset fashion --preset dcgan --conditional --steps 16000 --snapshot-every 2000"
+  [fashion-dcgan]="--dataset fashion --preset dcgan --steps 16000 --snapshot-every 2000"
+  # The AC-GAN class loss lifts Fashion-MNIST class accuracy above 95% (measured in the README).
+  [fashion-dcgan-cond]="--dataset fashion --preset dcgan --conditional --aux-class-weight 1 --steps 16000 --snapshot-every 2000"
   [mnist-keras-mlp]="--dataset mnist --preset keras-mlp"
   [mnist-torch-mlp]="--dataset mnist --preset torch-mlp"
   [mnist-numpy-mlp]="--dataset mnist --preset numpy-mlp"
