@@ -284,8 +284,7 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
 
     d.requires_grad_(False)  # G's step needs gradients through D, not for D
     out = d(G(noise(), y), y, classes=aux)
-    if aux:
-        out, class_logits = out
+    out, class_logits = out if aux else (out, None)
     loss_g = generator_loss(cfg.loss, out)
     if aux:
         loss_g = loss_g + cfg.aux_class_weight * F.cross_entropy(class_logits, y)
