@@ -9,6 +9,7 @@ import torch
 from safetensors.torch import load_file
 
 from gan import load_generator
+from gan.models import count_parameters
 
 HERE = Path(__file__).resolve().parent
 
@@ -51,7 +52,7 @@ def test_torchrun_cli_writes_a_loadable_checkpoint(tmp_path, mnist_dir):
                       "--out-dir", str(out), "--log-every", "2", "--sample-every", "3", "--no-progress",
                       "--device", "cpu")
     G, meta = load_generator(out / "generator.safetensors")
-    n_params = sum(p.numel() for p in G.parameters())
+    n_params = count_parameters(G)
     assert "over 2 process(es)" in result.stderr and result.stderr.count(f"G {n_params:,} params") == 1  # rank 0 logs
     assert meta["steps"] == 6 and meta["processes"] == 2 and meta["batch_size"] == 64
     assert [int(line.split('"step": ')[1].split(",")[0]) for line in (out / "log.jsonl").read_text().splitlines()] \
