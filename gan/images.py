@@ -34,6 +34,12 @@ def upscale(image: np.ndarray, scale: int) -> Image.Image:
     return make_grid(image[None], nrow=1, padding=0, scale=scale)
 
 
+def png_bytes(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
 def gif_bytes(frames: list[Image.Image], frame_ms: int = 80, boomerang: bool = True) -> bytes:
     """Animated, looping GIF; `boomerang` plays forwards then backwards for a seamless loop."""
     seq = frames + frames[-2:0:-1] if boomerang and len(frames) > 2 else frames

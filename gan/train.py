@@ -35,7 +35,8 @@ from .checkpoint import (CheckpointError, checkpoint_paths, load_training_state,
                          save_training_state)
 from .data import DATASETS, DataError, dataset_info, load_dataset, to_model_range
 from .distributed import any_rank, setup, teardown, unwrap, wrap
-from .images import gif_bytes, make_grid
+from .fileio import atomic_write
+from .images import gif_bytes, make_grid, png_bytes
 from .losses import GP_WEIGHT, LOSSES, discriminator_loss, generator_loss, gradient_penalty
 from .models import PRESETS, build_discriminator, build_generator, count_parameters, preset_models
 from .sampling import generate, latent_for_seeds, output_range
@@ -349,7 +350,7 @@ def _train(cfg: TrainConfig, ctx) -> Path:
         model.load_state_dict((ema_G if ema_G is not None else unwrap(G)).state_dict())
         recalibrate_batchnorm(model, num_classes)
         grid = make_grid(generate(model, fixed_z, fixed_y), nrow=10 if num_classes else 8, scale=2)
-        grid.save(out / "samples" / f"step_{step:06d}.png")
+        atomic_write(out / "samples" / f"step_{step:06d}.png", png_bytes(grid))  # a kill must not leave half a PNG
         meta = {
             "kind": "generator", "name": cfg.run_name, "dataset": cfg.dataset,
             "class_names": list(info.class_names), "arch": arch, "generator_args": g_args,
@@ -365,6 +366,9 @@ def _train(cfg: TrainConfig, ctx) -> Path:
         return save_generator(out / "generator", model, meta)
 
     def checkpoint() -> Path:
+        # Outputs first, state last: once state.pt says step N, step N's grid and generator exist
+        # (a kill in between only means --resume redoes those steps and rewrites them identically).
+        path = export()
         save_training_state(state_path, {
             "step": step, "train_seconds": train_seconds, "config": dataclasses.asdict(cfg),
             "G": unwrap(G).state_dict(), "D": unwrap(D).state_dict(),
@@ -373,7 +377,7 @@ def _train(cfg: TrainConfig, ctx) -> Path:
             "rng_cpu": torch.get_rng_state(),
             "rng_cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else [],
         })
-        return export()
+        return path
 
     if ctx.is_main:
         (out / "samples").mkdir(parents=True, exist_ok=True)
@@ -454,10 +458,19 @@ def restore(state_path: Path, cfg: TrainConfig, G, D, ema_G, opt_g, opt_d) -> tu
 
 
 def trim_log(path: Path, step: int) -> None:
-    """Drop log lines written after the checkpoint we resume from (they will be redone)."""
+    """Drop log lines written after the checkpoint we resume from (they will be redone), and a
+    line torn by a crash mid-write."""
     if path.exists():
-        kept = [line for line in path.read_text().splitlines() if line and json.loads(line)["step"] <= step]
-        path.write_text("".join(line + "\n" for line in kept))
+        lines = path.read_text().splitlines()
+        kept = [line for line in lines if (row := parse_log_line(line)) and row["step"] <= step]
+        atomic_write(path, "".join(line + "\n" for line in kept).encode())
+
+
+def parse_log_line(line: str) -> dict | None:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        return None
 
 
 def write_progress_gif(out: Path) -> None:
@@ -465,20 +478,21 @@ def write_progress_gif(out: Path) -> None:
 
     frames = [Image.open(p).convert("L") for p in sorted((out / "samples").glob("step_*.png"))]
     if frames:
-        (out / "progress.gif").write_bytes(gif_bytes(frames, frame_ms=300, boomerang=False))
+        atomic_write(out / "progress.gif", gif_bytes(frames, frame_ms=300, boomerang=False))
 
 
 def write_loss_chart(out: Path) -> None:
     """losses.png: D and G loss (trailing mean over ~2% of the run) against step."""
     from .plots import line_chart, moving_average
 
-    rows = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines() if line]
+    rows = [row for line in (out / "log.jsonl").read_text().splitlines() if (row := parse_log_line(line))]
     if len(rows) < 2:
         return
     steps, window = [r["step"] for r in rows], max(1, len(rows) // 50)
     series = {f"{net} loss (trailing mean)": (steps, moving_average([r[key] for r in rows], window))
               for net, key in (("D", "loss_d"), ("G", "loss_g"))}
-    line_chart(series, title=f"{out.name}: losses", x_label="step", y_label="loss").save(out / "losses.png")
+    atomic_write(out / "losses.png", png_bytes(line_chart(series, title=f"{out.name}: losses", x_label="step",
+                                                          y_label="loss")))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -102,6 +102,8 @@ def test_sigkill_at_random_points_never_corrupts_and_resume_is_exact(tmp_path, m
             load_training_state(out / "state.pt")
         if (out / "generator.safetensors").exists():
             load_generator(out / "generator.safetensors")
+        for png in (out / "samples").glob("step_*.png"):
+            Image.open(png).verify()  # raises on a truncated file
     assert kills >= 2, "the runs finished before they could be killed; the test proved nothing"
     final = subprocess.run([sys.executable, "-m", "gan.train", *flags, "--out-dir", str(out), "--resume"],
                            capture_output=True, text=True, timeout=300)

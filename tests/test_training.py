@@ -63,6 +63,15 @@ def test_same_seed_same_weights_and_resume_is_exact(tmp_path, mnist_dir):
     assert log_steps == [5, 10, 15, 20]
 
 
+def test_resume_drops_a_log_line_torn_by_a_crash(tmp_path, mnist_dir):
+    run_training(tmp_path / "run", steps=10, checkpoint_every=10)
+    log = tmp_path / "run" / "log.jsonl"
+    log.write_text(log.read_text() + '{"step": 15, "loss_d": 0.6')  # died mid-line after the checkpoint
+    run_training(tmp_path / "run", steps=20, checkpoint_every=10, resume=True)
+    assert [json.loads(l)["step"] for l in log.read_text().splitlines()] == [5, 10, 15, 20]
+    assert (tmp_path / "run" / "losses.png").exists()
+
+
 def test_lr_decay_is_linear_to_zero_over_the_end_of_the_run(tmp_path, mnist_dir):
     assert [lr_scale(s, 100, 0.5) for s in (0, 50, 75, 99)] == [1.0, 1.0, 0.5, pytest.approx(0.02)]
     assert lr_scale(99, 100, 0.0) == 1.0
