@@ -9,7 +9,6 @@ grid assembly, and the PNG/GIF encoding Gradio would do. Prints p50/p95 in milli
 from __future__ import annotations
 
 import argparse
-import io
 import socket
 import statistics
 import subprocess
@@ -21,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from gan.images import png_bytes  # noqa: E402
 from studio.actions import ALL_CLASSES, Studio  # noqa: E402
 from studio.registry import ModelRegistry  # noqa: E402
 
@@ -34,12 +34,6 @@ def timed(fn, repeats: int) -> tuple[float, float]:
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
     return statistics.median(times), times[int(0.95 * (len(times) - 1))]
-
-
-def png(image) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, "PNG")
-    return buf.getvalue()
 
 
 def cold_start(checkpoints: str) -> float:
@@ -76,9 +70,9 @@ def main() -> None:
         m = studio.registry.models[key]
         cls = m.class_names[0] if m.class_names else None
         m.directions()  # computed once per model at start-up, not per request
-        grid = timed(lambda: png(studio.sample_grid(key, 0, 64, 1.0, cls or ALL_CLASSES)[0]), args.repeats)
-        slider = timed(lambda: png(studio.slider_image(key, 0, cls, "principal", 1.5, *zeros)[0]), args.repeats)
-        gif = timed(lambda: png(studio.interpolate(key, 1, 2, cls, cls, 16, "slerp")[0]), args.repeats)
+        grid = timed(lambda: png_bytes(studio.sample_grid(key, 0, 64, 1.0, cls or ALL_CLASSES)[0]), args.repeats)
+        slider = timed(lambda: png_bytes(studio.slider_image(key, 0, cls, "principal", 1.5, *zeros)[0]), args.repeats)
+        gif = timed(lambda: png_bytes(studio.interpolate(key, 1, 2, cls, cls, 16, "slerp")[0]), args.repeats)
         print(f"{key:24s} {grid[0]:8.1f} /{grid[1]:7.1f}  {slider[0]:7.1f} /{slider[1]:7.1f}  "
               f"{gif[0]:10.1f} /{gif[1]:9.1f}")
     starts = [cold_start(args.checkpoints) for _ in range(3)]
