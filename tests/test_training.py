@@ -63,6 +63,35 @@ def test_same_seed_same_weights_and_resume_is_exact(tmp_path, mnist_dir):
     assert log_steps == [5, 10, 15, 20]
 
 
+def test_bf16_runs_convs_in_bfloat16_keeps_fp32_weights_and_resumes_exactly(tmp_path, mnist_dir):
+    conv_dtypes = set()
+
+    def record(module, inputs, output):
+        if isinstance(module, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
+            conv_dtypes.add(output.dtype)
+
+    hook = torch.nn.modules.module.register_module_forward_hook(record)
+    try:
+        full = run_training(tmp_path / "full", steps=20, precision="bf16", conditional=True, sample_every=100)
+    finally:
+        hook.remove()
+    # training forwards ran in bf16; the export's BatchNorm recalibration and sampling stay fp32
+    assert conv_dtypes == {torch.bfloat16, torch.float32}
+    state = load_training_state(full.parent / "state.pt")
+    assert {t.dtype for net in ("G", "D", "ema_G") for t in state[net].values() if t.is_floating_point()} \
+        == {torch.float32}
+    fp32 = load_file(run_training(tmp_path / "fp32", steps=20, conditional=True, sample_every=100))
+    bf16 = load_file(full)
+    assert not all(torch.equal(fp32[k], bf16[k]) for k in fp32)
+
+    run_training(tmp_path / "part", steps=10, precision="bf16", conditional=True, sample_every=100)
+    resumed = run_training(tmp_path / "part", steps=20, precision="bf16", conditional=True, sample_every=100,
+                           resume=True)
+    assert all(torch.equal(bf16[k], t) for k, t in load_file(resumed).items())
+    with pytest.raises(CheckpointError, match="precision: saved 'bf16', now 'fp32'"):
+        run_training(tmp_path / "part", steps=30, conditional=True, resume=True)
+
+
 def test_resume_drops_a_log_line_torn_by_a_crash(tmp_path, mnist_dir):
     run_training(tmp_path / "run", steps=10, checkpoint_every=10)
     log = tmp_path / "run" / "log.jsonl"
@@ -150,13 +179,18 @@ def test_cli_rejects_unknown_choices_and_documents_flags(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     help_text = capsys.readouterr().out
-    for flag in ("--dataset", "--preset", "--loss", "--ema", "--resume", "--d-steps", "--label-smoothing", "keras-mlp"):
+    for flag in ("--dataset", "--preset", "--loss", "--ema", "--resume", "--d-steps", "--label-smoothing", "--precision", "keras-mlp"):
         assert flag in help_text
 
 
 def test_batch_larger_than_data_is_refused(tmp_path, mnist_dir):
     with pytest.raises(ValueError, match="larger than the data set"):
         run_training(tmp_path / "r", limit=10, batch_size=64)
+
+
+def test_resolve_refuses_an_unknown_precision():
+    with pytest.raises(ValueError, match="unknown precision 'fp16'; choose one of: fp32, bf16"):
+        resolve(TrainConfig(precision="fp16"))
 
 
 def test_resolve_fills_preset_defaults():
