@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from gan.classifier import evaluator_path, save_classifier, train_classifier
-from gan.evaluate import (evaluate_generator, evaluate_real, frechet_distance, inception_score,
+from gan.evaluate import (evaluate_by_class, evaluate_generator, evaluate_real, frechet_distance, inception_score,
                           kth_neighbour_radii, main, manifold_coverage)
 
 
@@ -58,6 +58,24 @@ def test_evaluate_generator_is_deterministic_and_sane(trained_checkpoint, condit
     assert real["coverage"] == 10 and real["class_kl"] < 0.05 and real["precision"] > 0.5
     cond = evaluate_generator(conditional_checkpoint, n=500, evaluator_dir=evaluator_dir)
     assert 0 <= cond["class_accuracy"] <= 1
+
+
+def test_per_class_report_agrees_with_the_overall_accuracy_and_sits_above_its_floor(
+        trained_checkpoint, conditional_checkpoint, evaluator_dir, capsys):
+    rows = evaluate_by_class(conditional_checkpoint, n=500, evaluator_dir=evaluator_dir)
+    assert [r["class"] for r in rows] == [str(i) for i in range(10)]
+    overall = evaluate_generator(conditional_checkpoint, n=500, evaluator_dir=evaluator_dir)["class_accuracy"]
+    # balanced labels (50 per class): the mean of the per-class shares is the overall share
+    assert sum(r["accuracy"] for r in rows) / 10 == pytest.approx(overall, abs=1e-3)
+    assert all(r["real_fd"] < r["fd"] for r in rows)  # 20 training steps are far from every class
+    assert sum(r["real_accuracy"] for r in rows) / 10 > 0.7  # the evaluator reads real digits
+    with pytest.raises(ValueError, match="needs a class-conditional model"):
+        evaluate_by_class(trained_checkpoint, n=500, evaluator_dir=evaluator_dir)
+
+    args = ["--n", "300", "--evaluators", str(evaluator_dir), "--per-class"]
+    assert main(["--checkpoint", str(trained_checkpoint), str(conditional_checkpoint), *args]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert ["per_class" in line for line in lines] == [False, False, True]  # none for the unconditional model
 
 
 def test_evaluate_cli_writes_metrics(trained_checkpoint, tmp_path, evaluator_dir, capsys):
