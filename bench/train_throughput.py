@@ -1,11 +1,12 @@
 """Training throughput of every preset, against this machine's measured float32 matmul peak.
 
     python bench/train_throughput.py [--seconds 5] [--presets dcgan keras-mlp] [--batches 64 256]
+                                     [--precisions fp32 bf16]
 
-For each preset and batch size: images/s over real MNIST batches, FLOPs per step (counted by
-torch.utils.flop_counter on one real step), achieved GFLOP/s as a fraction of the peak of a
-large torch.mm measured in the same run, and the share of step time spent fetching the batch
-(near 0 means the loop is not input-bound).
+For each preset, batch size and precision (gan.train --precision): images/s over real MNIST
+batches, FLOPs per step (counted by torch.utils.flop_counter on one real step), achieved GFLOP/s
+as a fraction of the peak of a large torch.mm in the same dtype measured in the same run, and the
+share of step time spent fetching the batch (near 0 means the loop is not input-bound).
 """
 
 from __future__ import annotations
@@ -23,15 +24,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gan.data import load_dataset  # noqa: E402
 from gan.models import PRESETS  # noqa: E402
 from gan.sampling import output_range  # noqa: E402
-from gan.train import RealBatches, TrainConfig, build_models, resolve, train_step  # noqa: E402
+from gan.train import PRECISIONS, RealBatches, TrainConfig, build_models, resolve, train_step  # noqa: E402
 
 
-def matmul_peak_gflops(sizes=(1024, 2048, 3072, 4096), seconds: float = 2.0) -> float:
-    """Best sustained float32 GFLOP/s of torch.mm over several square sizes (one size alone can
-    sit well below what the BLAS reaches at another)."""
+def matmul_peak_gflops(sizes=(1024, 2048, 3072, 4096), seconds: float = 2.0, dtype=torch.float32) -> float:
+    """Best sustained GFLOP/s of torch.mm over several square sizes (one size alone can sit well
+    below what the BLAS reaches at another)."""
     best = 0.0
     for n in sizes:
-        a, b = torch.randn(n, n), torch.randn(n, n)
+        a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
         torch.mm(a, b)
         count, t0 = 0, time.perf_counter()
         while time.perf_counter() - t0 < seconds:
@@ -41,8 +42,8 @@ def matmul_peak_gflops(sizes=(1024, 2048, 3072, 4096), seconds: float = 2.0) -> 
     return best
 
 
-def measure(preset: str, batch: int, images, labels, seconds: float) -> dict:
-    cfg = resolve(TrainConfig(preset=preset, batch_size=batch, device="cpu"))
+def measure(preset: str, batch: int, images, labels, seconds: float, precision: str = "fp32") -> dict:
+    cfg = resolve(TrainConfig(preset=preset, batch_size=batch, device="cpu", precision=precision))
     torch.manual_seed(0)
     _, _, G, D, ema_G, opt_g, opt_d = build_models(cfg, 0, torch.device("cpu"))
     batches = RealBatches(images, labels, batch, 0, output_range(G), torch.device("cpu"))
@@ -69,18 +70,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--presets", nargs="*", default=list(PRESETS))
     ap.add_argument("--batches", nargs="*", type=int, default=[64, 256])
+    ap.add_argument("--precisions", nargs="*", choices=PRECISIONS, default=["fp32"])
     ap.add_argument("--seconds", type=float, default=5.0)
     args = ap.parse_args()
     images, labels = load_dataset("mnist", "train")
-    peak = matmul_peak_gflops()
-    print(f"float32 torch.mm peak: {peak:.1f} GFLOP/s on {torch.get_num_threads()} threads")
-    print(f"{'preset':10s} {'batch':>5s} {'img/s':>8s} {'GFLOP/step':>10s} {'GFLOP/s':>8s} {'% peak':>7s} "
-          f"{'fetch %':>7s}")
+    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
+    peaks = {p: matmul_peak_gflops(dtype=dtypes[p]) for p in args.precisions}
+    for p, peak in peaks.items():
+        print(f"{p} torch.mm peak: {peak:.1f} GFLOP/s on {torch.get_num_threads()} threads")
+    print(f"{'preset':10s} {'batch':>5s} {'prec.':>5s} {'img/s':>8s} {'GFLOP/step':>10s} {'GFLOP/s':>8s} "
+          f"{'% peak':>7s} {'fetch %':>7s}")
     for preset in args.presets:
         for batch in args.batches:
-            r = measure(preset, batch, images, labels, args.seconds)
-            print(f"{preset:10s} {batch:5d} {r['img_s']:8.0f} {r['gflop_step']:10.3f} {r['gflops']:8.1f} "
-                  f"{100 * r['gflops'] / peak:6.1f}% {100 * r['fetch_share']:6.1f}%")
+            for p in args.precisions:
+                r = measure(preset, batch, images, labels, args.seconds, p)
+                print(f"{preset:10s} {batch:5d} {p:>5s} {r['img_s']:8.0f} {r['gflop_step']:10.3f} {r['gflops']:8.1f} "
+                      f"{100 * r['gflops'] / peaks[p]:6.1f}% {100 * r['fetch_share']:6.1f}%")
 
 
 if __name__ == "__main__":

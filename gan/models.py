@@ -8,7 +8,9 @@ Class conditioning (num_classes > 0):
   soft class weights (N x num_classes), which lets the app morph one class into another.
 - discriminators use a projection head (Miyato & Koyama, 2018): logit = w.h + <embed(y), h>,
   which conditions more reliably than concatenating labels to the input. With `class_head` they
-  also predict the class from h (AC-GAN, Odena et al., 2017), for the trainer's auxiliary loss.
+  also predict the class from h (AC-GAN, Odena et al., 2017), for the trainer's auxiliary loss;
+  with `twin_class_head` a second head learns the classes of generated images (TAC-GAN, Gong et
+  al., 2019), which the trainer uses to cancel AC-GAN's push away from class boundaries.
 """
 
 from __future__ import annotations
@@ -124,18 +126,22 @@ class DCGANGenerator(ConditionalGenerator):
 class ProjectionDiscriminator(nn.Module):
     """features(x) -> h; logit = linear(h) (+ <embed(y), h> when conditional).
 
-    forward(x, labels, classes=True) also returns class logits from h (needs class_head=True)."""
+    forward(x, labels, classes=True) returns (logit, class logits, twin class logits or None)
+    (needs class_head=True; the twin needs twin_class_head=True)."""
 
     num_classes: int
 
-    def _heads(self, width: int, num_classes: int, class_head: bool) -> None:
+    def _heads(self, width: int, num_classes: int, class_head: bool, twin_class_head: bool) -> None:
         if class_head and not num_classes:
             raise ValueError("class_head needs a class-conditional discriminator (num_classes > 0)")
+        if twin_class_head and not class_head:
+            raise ValueError("twin_class_head needs class_head")
         self.num_classes = num_classes
         self.linear = nn.Linear(width, 1)
         if num_classes:
             self.embed = LabelEmbedding(num_classes, width)
         self.classify = nn.Linear(width, num_classes) if class_head else None
+        self.classify_twin = nn.Linear(width, num_classes) if twin_class_head else None
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None, classes: bool = False):
         h = self.features(x)
@@ -148,12 +154,12 @@ class ProjectionDiscriminator(nn.Module):
             return logit
         if self.classify is None:
             raise ValueError("this discriminator has no class head (build it with class_head=True)")
-        return logit, self.classify(h)
+        return logit, self.classify(h), None if self.classify_twin is None else self.classify_twin(h)
 
 
 class MLPDiscriminator(ProjectionDiscriminator):
     def __init__(self, hidden: list[int] = (512, 256), num_classes: int = 0, dropout: float = 0.0,
-                 slope: float = 0.2, class_head: bool = False):
+                 slope: float = 0.2, class_head: bool = False, twin_class_head: bool = False):
         super().__init__()
         layers, width = [nn.Flatten()], IMAGE_NUMEL
         for h in hidden:
@@ -162,7 +168,7 @@ class MLPDiscriminator(ProjectionDiscriminator):
                 layers.append(nn.Dropout(dropout))
             width = h
         self.features = nn.Sequential(*layers)
-        self._heads(width, num_classes, class_head)
+        self._heads(width, num_classes, class_head, twin_class_head)
 
 
 class DCGANDiscriminator(ProjectionDiscriminator):
@@ -170,7 +176,7 @@ class DCGANDiscriminator(ProjectionDiscriminator):
     that every loss, WGAN-GP included, is valid (its penalty is per-sample)."""
 
     def __init__(self, channels: list[int] = (64, 128), kernel: int = 4, num_classes: int = 0,
-                 dropout: float = 0.0, slope: float = 0.2, class_head: bool = False):
+                 dropout: float = 0.0, slope: float = 0.2, class_head: bool = False, twin_class_head: bool = False):
         super().__init__()
         layers, c, size = [], 1, 28
         for c_out in channels:
@@ -180,7 +186,7 @@ class DCGANDiscriminator(ProjectionDiscriminator):
             c, size = c_out, (size + 2 * ((kernel - 1) // 2) - kernel) // 2 + 1
         layers.append(nn.Flatten())
         self.features = nn.Sequential(*layers)
-        self._heads(c * size * size, num_classes, class_head)
+        self._heads(c * size * size, num_classes, class_head, twin_class_head)
 
 
 GENERATORS = {"mlp": MLPGenerator, "dcgan": DCGANGenerator}

@@ -58,6 +58,7 @@ class TrainConfig:
     ema: float | None = None
     lr_decay: float = 0.0  # fraction of the run, at its end, over which both learning rates fall linearly to 0
     aux_class_weight: float = 0.0  # AC-GAN term: D classifies real images, G is rewarded when D reads its class
+    aux_twin: bool = False  # TAC-GAN: a twin head learns G's classes; G's reward is the difference of the two
     d_steps: int = 1
     precision: str = "fp32"  # "bf16": forward passes under bfloat16 autocast (weights, optimiser and EMA stay fp32)
     seed: int = 0
@@ -114,6 +115,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         (0 <= cfg.lr_decay <= 1, "--lr-decay must lie in [0, 1] (a fraction of the run; 0 keeps the rate constant)"),
         (cfg.aux_class_weight >= 0, f"--aux-class-weight must be >= 0, got {cfg.aux_class_weight}"),
         (not cfg.aux_class_weight or cfg.conditional, "--aux-class-weight needs --conditional (it uses the labels)"),
+        (not cfg.aux_twin or cfg.aux_class_weight > 0, "--aux-twin needs --aux-class-weight > 0"),
         (cfg.d_steps > 0, f"--d-steps must be positive, got {cfg.d_steps}"),
         (cfg.precision in PRECISIONS, f"unknown precision {cfg.precision!r}; choose one of: {', '.join(PRECISIONS)}"),
         (cfg.limit is None or cfg.limit > 0, f"--limit must be positive, got {cfg.limit}"),
@@ -245,6 +247,7 @@ def build_models(cfg: TrainConfig, num_classes: int, device: torch.device):
     arch, g_args, d_args = preset_models(cfg.preset, num_classes)
     if cfg.aux_class_weight:
         d_args["class_head"] = True
+        d_args["twin_class_head"] = cfg.aux_twin
     G = build_generator(arch, **g_args).to(device)
     D = build_discriminator(arch, **d_args).to(device)
     ema_G = copy.deepcopy(G) if cfg.ema else None
@@ -284,12 +287,14 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
         # Real and fake in one forward: one DDP reduction, and D has no BatchNorm to mix them.
         with autocast(device, cfg.precision):
             out = D(torch.cat([x, fake.float()]), None if y is None else torch.cat([y, y]), classes=aux)
-        out, class_logits = out if aux else (out, None)
+        out, class_logits, twin_logits = out if aux else (out, None, None)
         out = out.float()  # losses in fp32 whatever the forward ran in
         d_real, d_fake = out[:len(x)], out[len(x):]
         loss_d = discriminator_loss(cfg.loss, d_real, d_fake, 1.0 - cfg.label_smoothing)
         if aux:  # D's class head learns from real images only, so G cannot teach it its own mistakes
             loss_d = loss_d + cfg.aux_class_weight * F.cross_entropy(class_logits[:len(x)].float(), y)
+        if twin_logits is not None:  # the twin learns how G's images read, class by class
+            loss_d = loss_d + cfg.aux_class_weight * F.cross_entropy(twin_logits[len(x):].float(), y)
         if cfg.loss == "wgan-gp":  # DDP cannot double-backward: the penalty goes through the bare module
             with autocast(device, cfg.precision):
                 loss_d = loss_d + GP_WEIGHT * gradient_penalty(d, x, fake.float(), y).float()
@@ -300,10 +305,14 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
     d.requires_grad_(False)  # G's step needs gradients through D, not for D
     with autocast(device, cfg.precision):
         out = d(G(noise(), y), y, classes=aux)
-    out, class_logits = out if aux else (out, None)
+    out, class_logits, twin_logits = out if aux else (out, None, None)
     loss_g = generator_loss(cfg.loss, out.float())
     if aux:
         loss_g = loss_g + cfg.aux_class_weight * F.cross_entropy(class_logits.float(), y)
+    if twin_logits is not None:
+        # AC-GAN alone also rewards G for images far from class boundaries (it lowers their class
+        # entropy), sharper than real data; subtracting the twin's loss cancels that term.
+        loss_g = loss_g - cfg.aux_class_weight * F.cross_entropy(twin_logits.float(), y)
     d.requires_grad_(True)
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
@@ -533,6 +542,9 @@ def build_parser() -> argparse.ArgumentParser:
     a("--aux-class-weight", type=float, default=0.0,
       help="conditional runs: weight of an AC-GAN class loss (D's extra head classifies real images, G is "
            "trained to make samples it classifies as requested); sharper classes, less variety (default: 0, off)")
+    a("--aux-twin", action="store_true",
+      help="with --aux-class-weight: TAC-GAN's twin classifier, which removes AC-GAN's bias towards "
+           "images sharper than the real classes (more variety near class boundaries)")
     a("--d-steps", type=int, default=1, help="discriminator updates per generator update (default: 1)")
     a("--precision", choices=PRECISIONS, default="fp32",
       help="fp32, or bf16: forward passes in bfloat16 autocast, ~1.5x faster on CPUs with AVX512-BF16 "

@@ -48,9 +48,14 @@ def test_soft_labels_equal_hard_labels_at_one_hot():
 def test_class_head_adds_class_logits_without_changing_the_realness_logit(arch):
     D = build_discriminator(arch, num_classes=10, class_head=True)
     x, y = torch.randn(4, 1, 28, 28), torch.arange(4)
-    logit, classes = D(x, y, classes=True)
-    assert logit.shape == (4,) and classes.shape == (4, 10)
+    logit, classes, twin = D(x, y, classes=True)
+    assert logit.shape == (4,) and classes.shape == (4, 10) and twin is None
     assert torch.equal(logit, D(x, y))
+    tac = build_discriminator(arch, num_classes=10, class_head=True, twin_class_head=True)
+    logit, classes, twin = tac(x, y, classes=True)
+    assert classes.shape == twin.shape == (4, 10) and not torch.equal(classes, twin)  # two separate heads
+    with pytest.raises(ValueError, match="twin_class_head needs class_head"):
+        build_discriminator(arch, num_classes=10, twin_class_head=True)
     with pytest.raises(ValueError, match="no class head"):
         build_discriminator(arch, num_classes=10)(x, y, classes=True)
     with pytest.raises(ValueError, match="needs a class-conditional"):

@@ -121,10 +121,29 @@ def test_aux_class_loss_trains_the_class_head_and_the_generator(tmp_path, mnist_
     x, y = load_dataset("mnist", "test", limit=1000)
     wanted = torch.arange(1000) % 10
     with torch.no_grad():
-        real_classes = D(to_model_range(x, (-1.0, 1.0)), y, classes=True)[1]
+        real_classes = D(to_model_range(x, (-1.0, 1.0)), y, classes=True)[1]  # (logit, class head, twin head)
         fake_classes = D(G(latent_for_seeds(range(1000), G.latent_dim), wanted), wanted, classes=True)[1]
     assert (real_classes.argmax(1) == y).double().mean() > 0.5
     assert (fake_classes.argmax(1) == wanted).double().mean() > 0.4
+
+
+def test_twin_class_head_learns_the_generators_classes(tmp_path, mnist_dir):
+    """TAC-GAN: the twin head is trained on generated images with their requested classes, so it
+    must read G's samples as those classes (an untrained head reads 10% by chance)."""
+    path = run_training(tmp_path / "tac", steps=60, conditional=True, aux_class_weight=10.0, aux_twin=True)
+    D = build_discriminator("dcgan", **preset_models("dcgan", 10)[2], class_head=True, twin_class_head=True)
+    D.load_state_dict(load_training_state(tmp_path / "tac" / "state.pt")["D"])  # strict: both heads saved
+    G, meta = load_generator(path)
+    assert meta["config"]["aux_twin"] is True
+    wanted = torch.arange(1000) % 10
+    with torch.no_grad():
+        _, real_head, twin_head = D(G(latent_for_seeds(range(1000), G.latent_dim), wanted), wanted, classes=True)
+    assert (twin_head.argmax(1) == wanted).double().mean() > 0.4
+
+
+def test_aux_twin_needs_the_class_loss(capsys):
+    assert main(["--conditional", "--aux-twin", "--out-dir", "/nonexistent/never-created"]) == 2
+    assert "--aux-twin needs --aux-class-weight > 0" in capsys.readouterr().err
 
 
 def test_aux_class_loss_needs_a_conditional_run(capsys):
