@@ -134,7 +134,7 @@ PRECISIONS = ("fp32", "bf16")
 
 
 def autocast(device: torch.device, precision: str):
-    """bfloat16 autocast for "bf16" (on CPUs with AVX512-BF16/AMX about 1.5x faster for the dcgan
+    """bfloat16 autocast for "bf16" (on CPUs with AVX512-BF16/AMX about 1.4x faster for the dcgan
     preset), a no-op for "fp32"."""
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
 
@@ -547,7 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
            "images sharper than the real classes (more variety near class boundaries)")
     a("--d-steps", type=int, default=1, help="discriminator updates per generator update (default: 1)")
     a("--precision", choices=PRECISIONS, default="fp32",
-      help="fp32, or bf16: forward passes in bfloat16 autocast, ~1.5x faster on CPUs with AVX512-BF16 "
+      help="fp32, or bf16: forward passes in bfloat16 autocast, ~1.4x faster on CPUs with AVX512-BF16 "
            "(weights and optimiser stay fp32; default: fp32)")
     a("--seed", type=int, default=0, help="seed for weights, noise and data order (default: 0)")
     a("--data-dir", help="folder holding the IDX .gz files (else $GAN_DATA_DIR, data/, known places, download)")
