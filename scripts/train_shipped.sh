@@ -14,6 +14,9 @@ declare -A RUNS=(
   [fashion-dcgan]="--dataset fashion --preset dcgan --steps 16000 --snapshot-every 2000"
   # The AC-GAN class loss lifts Fashion-MNIST class accuracy above 95% (measured in the README).
   [fashion-dcgan-cond]="--dataset fashion --preset dcgan --conditional --aux-class-weight 1 --steps 48000 --snapshot-every 2000"
+  # TAC-GAN's twin class head on top: FD 2.24 instead of 3.15, class accuracy at the real images' level (README).
+  # bfloat16 autocast (~1.4x faster on this AVX512-BF16 CPU; set --precision fp32 where bf16 is slow).
+  [fashion-dcgan-tac]="--dataset fashion --preset dcgan --conditional --aux-class-weight 1 --aux-twin --precision bf16 --steps 48000 --snapshot-every 4000"
   [mnist-keras-mlp]="--dataset mnist --preset keras-mlp"
   [mnist-torch-mlp]="--dataset mnist --preset torch-mlp"
   [mnist-numpy-mlp]="--dataset mnist --preset numpy-mlp"
@@ -21,7 +24,7 @@ declare -A RUNS=(
   # (128,000 images), at batch 64 because at its own batch 256 it collapsed to one pattern in both runs.
   [mnist-tf-dcgan]="--dataset mnist --preset tf-dcgan --batch-size 64 --steps 2000 --sample-every 250 --checkpoint-every 250"
 )
-ORDER=(mnist-dcgan mnist-dcgan-cond fashion-dcgan-cond fashion-dcgan mnist-keras-mlp mnist-torch-mlp
+ORDER=(mnist-dcgan mnist-dcgan-cond fashion-dcgan-cond fashion-dcgan-tac fashion-dcgan mnist-keras-mlp mnist-torch-mlp
        mnist-numpy-mlp mnist-tf-dcgan)
 
 for name in "${@:-${ORDER[@]}}"; do

@@ -59,6 +59,11 @@ def picker_order(meta: dict, key: str) -> tuple:
 def friendly_label(meta: dict) -> str:
     title = DATASET_TITLES.get(meta["dataset"], meta["dataset"])
     kind = "conditional" if meta["num_classes"] else "unconditional"
+    config = meta.get("config", {})
+    if config.get("aux_twin"):  # the class loss changes what the samples look like: say which
+        kind += " (TAC-GAN)"
+    elif config.get("aux_class_weight"):
+        kind += " (AC-GAN)"
     return f"{title} · {meta.get('preset', meta['arch'])} · {kind}"
 
 

@@ -37,6 +37,17 @@ def test_registry_loads_good_models_and_explains_skipped(studio):
     assert [m["name"] for m in studio.list_models()] == ["mnist-small", "mnist-small-cond"]
 
 
+def test_labels_name_the_class_loss_so_two_conditional_models_can_be_told_apart():
+    from studio.registry import friendly_label
+
+    meta = {"dataset": "fashion", "arch": "dcgan", "preset": "dcgan", "num_classes": 10}
+    ac = {**meta, "config": {"aux_class_weight": 1.0, "aux_twin": False}}
+    tac = {**meta, "config": {"aux_class_weight": 1.0, "aux_twin": True}}
+    labels = [friendly_label(m) for m in (meta, ac, tac)]
+    assert labels[1].endswith("conditional (AC-GAN)") and labels[2].endswith("conditional (TAC-GAN)")
+    assert len(set(labels)) == 3
+
+
 def test_sample_grid_is_deterministic_and_seeded(studio):
     a, info = studio.sample_grid("mnist-small", 3, 64, 1.0, ALL_CLASSES)
     b, _ = studio.sample_grid("mnist-small", 3, 64, 1.0, ALL_CLASSES)
