@@ -279,40 +279,43 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
     def noise() -> torch.Tensor:
         return torch.randn(cfg.batch_size, g.latent_dim, device=device)[batches.shard]
 
+    def discriminate(net, images, labels) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """(logit, class logits, twin class logits), in fp32 for the losses whatever the forward ran in."""
+        with autocast(device, cfg.precision):
+            out = net(images, labels, classes=aux)
+        return tuple(None if t is None else t.float() for t in (out if aux else (out, None, None)))
+
     for j in range(cfg.d_steps):
         x, y = batches[step * cfg.d_steps + j]
         y = y if conditional else None
         with torch.no_grad(), autocast(device, cfg.precision):
-            fake = g(noise(), y)
+            fake = g(noise(), y).float()
         # Real and fake in one forward: one DDP reduction, and D has no BatchNorm to mix them.
-        with autocast(device, cfg.precision):
-            out = D(torch.cat([x, fake.float()]), None if y is None else torch.cat([y, y]), classes=aux)
-        out, class_logits, twin_logits = out if aux else (out, None, None)
-        out = out.float()  # losses in fp32 whatever the forward ran in
+        out, class_logits, twin_logits = discriminate(D, torch.cat([x, fake]), None if y is None else torch.cat([y, y]))
         d_real, d_fake = out[:len(x)], out[len(x):]
         loss_d = discriminator_loss(cfg.loss, d_real, d_fake, 1.0 - cfg.label_smoothing)
         if aux:  # D's class head learns from real images only, so G cannot teach it its own mistakes
-            loss_d = loss_d + cfg.aux_class_weight * F.cross_entropy(class_logits[:len(x)].float(), y)
+            loss_d = loss_d + cfg.aux_class_weight * F.cross_entropy(class_logits[:len(x)], y)
         if twin_logits is not None:  # the twin learns how G's images read, class by class
-            loss_d = loss_d + cfg.aux_class_weight * F.cross_entropy(twin_logits[len(x):].float(), y)
+            loss_d = loss_d + cfg.aux_class_weight * F.cross_entropy(twin_logits[len(x):], y)
         if cfg.loss == "wgan-gp":  # DDP cannot double-backward: the penalty goes through the bare module
             with autocast(device, cfg.precision):
-                loss_d = loss_d + GP_WEIGHT * gradient_penalty(d, x, fake.float(), y).float()
+                loss_d = loss_d + GP_WEIGHT * gradient_penalty(d, x, fake, y).float()
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
 
     d.requires_grad_(False)  # G's step needs gradients through D, not for D
     with autocast(device, cfg.precision):
-        out = d(G(noise(), y), y, classes=aux)
-    out, class_logits, twin_logits = out if aux else (out, None, None)
-    loss_g = generator_loss(cfg.loss, out.float())
+        fake = G(noise(), y)
+    out, class_logits, twin_logits = discriminate(d, fake, y)
+    loss_g = generator_loss(cfg.loss, out)
     if aux:
-        loss_g = loss_g + cfg.aux_class_weight * F.cross_entropy(class_logits.float(), y)
+        loss_g = loss_g + cfg.aux_class_weight * F.cross_entropy(class_logits, y)
     if twin_logits is not None:
         # AC-GAN alone also rewards G for images far from class boundaries (it lowers their class
         # entropy), sharper than real data; subtracting the twin's loss cancels that term.
-        loss_g = loss_g - cfg.aux_class_weight * F.cross_entropy(twin_logits.float(), y)
+        loss_g = loss_g - cfg.aux_class_weight * F.cross_entropy(twin_logits, y)
     d.requires_grad_(True)
     opt_g.zero_grad(set_to_none=True)
     loss_g.backward()
