@@ -137,7 +137,9 @@ def generated_images(generator, n: int, num_classes: int, batch: int = 1000):
 
 
 def evaluate_generator(path, n: int = NUM_SAMPLES, data_dir=None, evaluator_dir=None,
-                       inception: Extractor | None = None) -> dict:
+                       inception: Extractor | None = None, per_class: bool = False) -> dict:
+    """The metrics of one checkpoint; with per_class, conditional models also get "per_class"
+    rows (see class_report), from the same samples."""
     t0 = time.perf_counter()
     generator, meta = load_generator(path)
     classifier, real_feats, real_probs, _ = real_reference(meta["dataset"], data_dir, evaluator_dir)
@@ -146,6 +148,8 @@ def evaluate_generator(path, n: int = NUM_SAMPLES, data_dir=None, evaluator_dir=
     metrics = compare(feats, probs, real_feats, real_probs)
     if labels is not None:
         metrics["class_accuracy"] = round(float((probs.argmax(1) == labels).double().mean()), 4)
+        if per_class:
+            metrics["per_class"] = class_report(meta, feats, probs, labels, n, data_dir, evaluator_dir)
     if inception is not None:
         real = real_inception_features(meta["dataset"], inception, data_dir)
         metrics["inception_fid"] = round(frechet_distance(inception_features(inception, images), real), 3)
@@ -161,19 +165,14 @@ def evaluate_real(dataset: str, n: int = NUM_SAMPLES, data_dir=None, evaluator_d
     return {**compare(feats, probs, real_feats, real_probs), "samples": n}
 
 
-def evaluate_by_class(path, n: int = NUM_SAMPLES, data_dir=None, evaluator_dir=None) -> list[dict]:
+def class_report(meta: dict, feats, probs, labels, n: int, data_dir=None, evaluator_dir=None) -> list[dict]:
     """Per requested class of a conditional model: FD to that class's test images and the share
     classified as that class, next to the same for real training images. Per-class FDs rest on
     ~n/10 samples in 128 dimensions, so they sit above the whole-set FD even for real data:
     compare a class with its own floor, not with the overall one. The real accuracy is on training
     images, which the evaluator learned from, so it runs a little above its test accuracy."""
-    generator, meta = load_generator(path)
-    if not meta["num_classes"]:
-        raise ValueError(f"{path}: --per-class needs a class-conditional model")
-    classifier, test_feats, _, test_labels = real_reference(meta["dataset"], data_dir, evaluator_dir)
+    _, test_feats, _, test_labels = real_reference(meta["dataset"], data_dir, evaluator_dir)
     train_feats, train_probs, train_labels = real_train_sample(meta["dataset"], n, data_dir, evaluator_dir)
-    images, labels = generated_images(generator, n, meta["num_classes"])
-    feats, probs = embed(classifier, images)
     rows = []
     for c, name in enumerate(meta["class_names"]):
         fake, train, test = labels == c, train_labels == c, test_labels == c
@@ -185,6 +184,13 @@ def evaluate_by_class(path, n: int = NUM_SAMPLES, data_dir=None, evaluator_dir=N
             "real_accuracy": round(float((train_probs[train].argmax(1) == c).double().mean()), 4),
         })
     return rows
+
+
+def evaluate_by_class(path, n: int = NUM_SAMPLES, data_dir=None, evaluator_dir=None) -> list[dict]:
+    """class_report for one conditional checkpoint."""
+    if not load_generator(path)[1]["num_classes"]:
+        raise ValueError(f"{path}: --per-class needs a class-conditional model")
+    return evaluate_generator(path, n, data_dir, evaluator_dir, per_class=True)["per_class"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -219,10 +225,10 @@ def main(argv: list[str] | None = None) -> int:
             except InceptionUnavailable as e:
                 print(e, file=sys.stderr)
         for path in args.checkpoint:
-            metrics = evaluate_generator(path, args.n, args.data_dir, args.evaluators, inception)
+            metrics = evaluate_generator(path, args.n, args.data_dir, args.evaluators, inception, args.per_class)
+            rows = metrics.pop("per_class", None)  # only conditional models have one
             print(json.dumps({"checkpoint": str(path), **metrics}))
-            if args.per_class and "class_accuracy" in metrics:  # i.e. a conditional model
-                rows = evaluate_by_class(path, args.n, args.data_dir, args.evaluators)
+            if rows is not None:
                 print(json.dumps({"checkpoint": str(path), "per_class": rows}))
             if args.write:
                 _, sidecar = checkpoint_paths(path)
