@@ -91,7 +91,7 @@ def test_sigkill_at_random_points_never_corrupts_and_resume_is_exact(tmp_path, m
     kills = 0
     for attempt in range(5):
         proc = subprocess.Popen([sys.executable, "-m", "gan.train", *flags, "--out-dir", str(out), "--resume"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(1.5, 5.0))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
