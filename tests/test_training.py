@@ -14,7 +14,8 @@ from gan.checkpoint import CheckpointError, load_training_state
 from gan.data import load_dataset, to_model_range
 from gan.models import PRESETS, build_discriminator, build_generator, preset_models
 from gan.sampling import latent_for_seeds, sample
-from gan.train import TrainConfig, TrainingDiverged, lr_scale, main, resolve
+from gan.train import (TrainConfig, TrainingDiverged, cpu_has_native_bf16, lr_scale, main, precision_warning,
+                       resolve)
 
 
 def test_short_run_writes_loadable_checkpoint_that_learned(trained_checkpoint):
@@ -63,8 +64,9 @@ def test_same_seed_same_weights_and_resume_is_exact(tmp_path, mnist_dir):
     assert log_steps == [5, 10, 15, 20]
 
 
-def test_bf16_runs_convs_in_bfloat16_keeps_fp32_weights_and_resumes_exactly(tmp_path, mnist_dir):
+def test_bf16_runs_convs_in_bfloat16_keeps_fp32_weights_and_resumes_exactly(tmp_path, mnist_dir, capsys):
     conv_dtypes = set()
+    small = dict(batch_size=16)  # bf16 is emulated (slow) on CPUs without AVX512-BF16/AMX
 
     def record(module, inputs, output):
         if isinstance(module, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
@@ -72,24 +74,37 @@ def test_bf16_runs_convs_in_bfloat16_keeps_fp32_weights_and_resumes_exactly(tmp_
 
     hook = torch.nn.modules.module.register_module_forward_hook(record)
     try:
-        full = run_training(tmp_path / "full", steps=20, precision="bf16", conditional=True, sample_every=100)
+        full = run_training(tmp_path / "full", steps=20, precision="bf16", conditional=True, sample_every=100, **small)
     finally:
         hook.remove()
+    assert ("no native bfloat16" in capsys.readouterr().err) == (not cpu_has_native_bf16())
     # training forwards ran in bf16; the export's BatchNorm recalibration and sampling stay fp32
     assert conv_dtypes == {torch.bfloat16, torch.float32}
     state = load_training_state(full.parent / "state.pt")
     assert {t.dtype for net in ("G", "D", "ema_G") for t in state[net].values() if t.is_floating_point()} \
         == {torch.float32}
-    fp32 = load_file(run_training(tmp_path / "fp32", steps=20, conditional=True, sample_every=100))
+    fp32 = load_file(run_training(tmp_path / "fp32", steps=20, conditional=True, sample_every=100, **small))
     bf16 = load_file(full)
     assert not all(torch.equal(fp32[k], bf16[k]) for k in fp32)
 
-    run_training(tmp_path / "part", steps=10, precision="bf16", conditional=True, sample_every=100)
+    run_training(tmp_path / "part", steps=10, precision="bf16", conditional=True, sample_every=100, **small)
     resumed = run_training(tmp_path / "part", steps=20, precision="bf16", conditional=True, sample_every=100,
-                           resume=True)
+                           resume=True, **small)
     assert all(torch.equal(bf16[k], t) for k, t in load_file(resumed).items())
     with pytest.raises(CheckpointError, match="precision: saved 'bf16', now 'fp32'"):
-        run_training(tmp_path / "part", steps=30, conditional=True, resume=True)
+        run_training(tmp_path / "part", steps=30, conditional=True, resume=True, **small)
+
+
+def test_bf16_warns_only_on_a_cpu_without_native_bfloat16(monkeypatch):
+    from gan import train as train_module
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    monkeypatch.setattr(train_module, "cpu_has_native_bf16", lambda: False)
+    assert "no native bfloat16" in precision_warning("bf16", cpu)
+    assert precision_warning("fp32", cpu) is None
+    assert precision_warning("bf16", cuda) is None  # GPUs have their own bf16 units
+    monkeypatch.setattr(train_module, "cpu_has_native_bf16", lambda: True)
+    assert precision_warning("bf16", cpu) is None
 
 
 def test_resume_drops_a_log_line_torn_by_a_crash(tmp_path, mnist_dir):
