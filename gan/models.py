@@ -207,7 +207,8 @@ class MinibatchStd(nn.Module):
 class DCGANDiscriminator(ProjectionDiscriminator):
     """Strided convs (each halves the size), LeakyReLU, optional dropout; no BatchNorm so
     that every loss, WGAN-GP included, is valid (its penalty is per-sample).
-    `minibatch_std` > 0 adds a MinibatchStd channel of that group size before the heads."""
+    `minibatch_std` > 0 adds a MinibatchStd channel of that group size before the heads; it couples
+    the samples of a group, penalty included (ProGAN paired it with WGAN-GP all the same)."""
 
     def __init__(self, channels: list[int] = (64, 128), kernel: int = 4, num_classes: int = 0,
                  dropout: float = 0.0, slope: float = 0.2, class_head: bool = False, twin_class_head: bool = False,
