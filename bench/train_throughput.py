@@ -87,13 +87,14 @@ def main() -> None:
           f"native bfloat16 (AVX512-BF16/AMX): {'yes' if cpu_has_native_bf16() else 'no'}")
     for p, peak in peaks.items():
         print(f"{p} torch.mm peak: {peak:.1f} GFLOP/s on {torch.get_num_threads()} threads")
-    print(f"{'preset':14s} {'batch':>5s} {'prec.':>5s} {'img/s':>8s} {'GFLOP/step':>10s} {'GFLOP/s':>8s} "
+    width = max(map(len, ["preset", *args.presets]))
+    print(f"{'preset':{width}s} {'batch':>5s} {'prec.':>5s} {'img/s':>8s} {'GFLOP/step':>10s} {'GFLOP/s':>8s} "
           f"{'% peak':>7s} {'fetch %':>7s}")
     for preset in args.presets:
         for batch in args.batches:
             for p in args.precisions:
                 r = measure(preset, batch, images, labels, args.seconds, p)
-                print(f"{preset:14s} {batch:5d} {p:>5s} {r['img_s']:8.0f} {r['gflop_step']:10.3f} {r['gflops']:8.1f} "
+                print(f"{preset:{width}s} {batch:5d} {p:>5s} {r['img_s']:8.0f} {r['gflop_step']:10.3f} {r['gflops']:8.1f} "
                       f"{100 * r['gflops'] / peaks[p]:6.1f}% {100 * r['fetch_share']:6.1f}%")
 
 
