@@ -9,6 +9,7 @@
 | wgan-gp | D(G(z)) - D(x) + 10 * (|grad D(x_hat)| - 1)^2 | -D(G(z))             |
 
 `real_target` < 1 is one-sided label smoothing (Salimans et al., 2016) for the BCE and LS losses.
+Any loss can add the R1 penalty (gamma / 2) * |grad D(x)|^2 on real images (Mescheder et al., 2018).
 """
 
 from __future__ import annotations
@@ -57,3 +58,12 @@ def gradient_penalty(discriminator, real: torch.Tensor, fake: torch.Tensor,
     out = discriminator(mixed, labels)
     (grad,) = torch.autograd.grad(out.sum(), mixed, create_graph=True)
     return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+
+
+def r1_penalty(discriminator, real: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    """R1 (Mescheder et al., 2018): mean |grad D(x)|^2 on real images; a flat D at the data stops
+    D from overshooting there, which damps the oscillations of plain GAN training."""
+    real = real.detach().requires_grad_(True)
+    out = discriminator(real, labels)
+    (grad,) = torch.autograd.grad(out.float().sum(), real, create_graph=True)
+    return grad.flatten(1).pow(2).sum(dim=1).mean()

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from gan.losses import GP_WEIGHT, LOSSES, discriminator_loss, generator_loss, gradient_penalty
+from gan.losses import GP_WEIGHT, LOSSES, discriminator_loss, generator_loss, gradient_penalty, r1_penalty
 
 
 class TinyD(torch.nn.Module):
@@ -64,3 +64,15 @@ def test_generator_losses_push_fake_logits_up():
 def test_unknown_loss():
     with pytest.raises(ValueError, match="unknown loss"):
         discriminator_loss("wasserstein", torch.zeros(1), torch.zeros(1))
+
+
+def test_r1_penalty_is_the_squared_input_gradient_and_trains_d_flat():
+    """For a linear D(x) = w.x + b, grad_x D = w everywhere: the penalty is |w|^2 and its gradient 2w."""
+    D = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 1))
+    real = torch.randn(8, 1, 2, 2)
+    penalty = r1_penalty(lambda x, labels: D(x).squeeze(1), real)
+    penalty.backward()
+    w = D[1].weight.detach()
+    assert penalty.item() == pytest.approx(w.pow(2).sum().item(), rel=1e-5)
+    assert torch.allclose(D[1].weight.grad, 2 * w)
+    assert not real.requires_grad  # the caller's batch is left alone

@@ -12,6 +12,7 @@ from conftest import run_training
 from gan import load_generator
 from gan.checkpoint import CheckpointError, load_training_state
 from gan.data import load_dataset, to_model_range
+from gan.losses import r1_penalty
 from gan.models import PRESETS, build_discriminator, build_generator, preset_models
 from gan.sampling import latent_for_seeds, sample
 from gan.train import (TrainConfig, TrainingDiverged, cpu_has_native_bf16, lr_scale, main, precision_warning,
@@ -126,6 +127,20 @@ def test_lr_decay_is_linear_to_zero_over_the_end_of_the_run(tmp_path, mnist_dir)
     assert lrs == [pytest.approx(PRESETS["dcgan"].lr * 0.1)] * 2
 
 
+def test_r1_flattens_the_discriminator_at_real_images(tmp_path, mnist_dir):
+    """--r1 must reach D's updates: with a strong penalty, D's input gradient on real digits ends far
+    smaller than in the same run without it."""
+    x, y = load_dataset("mnist", "test", limit=256)
+    real = to_model_range(x, (-1.0, 1.0))
+    penalties = {}
+    for gamma in (0.0, 10.0):
+        run_training(tmp_path / str(gamma), steps=40, r1=gamma)
+        D = build_discriminator("dcgan", **preset_models("dcgan")[2])
+        D.load_state_dict(load_training_state(tmp_path / str(gamma) / "state.pt")["D"])
+        penalties[gamma] = r1_penalty(D, real).item()
+    assert penalties[10.0] < 0.2 * penalties[0.0]
+
+
 def test_aux_class_loss_trains_the_class_head_and_the_generator(tmp_path, mnist_dir):
     """AC-GAN term: D's class head must learn real digits, and G must learn to make samples
     that head reads as the requested class (well above the 10% of chance, after 60 steps)."""
@@ -200,6 +215,7 @@ def test_non_finite_loss_stops_without_overwriting(tmp_path, mnist_dir, monkeypa
     (["--batch-size", "0"], "--batch-size must be positive"),
     (["--ema", "1.5"], "--ema must lie in"),
     (["--lr", "0"], "--lr must be positive"),
+    (["--r1", "-1"], "--r1 must be >= 0"),
 ])
 def test_cli_refuses_nonsense(argv, message, capsys):
     assert main(argv + ["--out-dir", "/nonexistent/never-created"]) == 2
