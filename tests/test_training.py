@@ -128,17 +128,17 @@ def test_lr_decay_is_linear_to_zero_over_the_end_of_the_run(tmp_path, mnist_dir)
 
 
 def test_r1_flattens_the_discriminator_at_real_images(tmp_path, mnist_dir):
-    """--r1 must reach D's updates: with a strong penalty, D's input gradient on real digits ends far
-    smaller than in the same run without it."""
+    """--r1 must reach D's updates: with an overwhelming penalty, D's input gradient on real digits
+    ends far smaller than in the same run without it (few steps, so the GAN's chaos cannot blur it)."""
     x, y = load_dataset("mnist", "test", limit=256)
     real = to_model_range(x, (-1.0, 1.0))
     penalties = {}
-    for gamma in (0.0, 10.0):
-        run_training(tmp_path / str(gamma), steps=40, r1=gamma)
+    for gamma in (0.0, 1000.0):
+        run_training(tmp_path / str(gamma), steps=8, r1=gamma)
         D = build_discriminator("dcgan", **preset_models("dcgan")[2])
         D.load_state_dict(load_training_state(tmp_path / str(gamma) / "state.pt")["D"])
         penalties[gamma] = r1_penalty(D, real).item()
-    assert penalties[10.0] < 0.2 * penalties[0.0]
+    assert penalties[1000.0] < 0.2 * penalties[0.0]
 
 
 def test_aux_class_loss_trains_the_class_head_and_the_generator(tmp_path, mnist_dir):
