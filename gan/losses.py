@@ -54,16 +54,19 @@ def gradient_penalty(discriminator, real: torch.Tensor, fake: torch.Tensor,
                      labels: torch.Tensor | None = None) -> torch.Tensor:
     """WGAN-GP (Gulrajani et al., 2017): push |grad D| towards 1 on random real/fake mixes."""
     alpha = torch.rand(real.size(0), 1, 1, 1, device=real.device)
-    mixed = (alpha * real + (1 - alpha) * fake.detach()).requires_grad_(True)
-    out = discriminator(mixed, labels)
-    (grad,) = torch.autograd.grad(out.sum(), mixed, create_graph=True)
-    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+    mixed = alpha * real + (1 - alpha) * fake.detach()
+    return ((input_gradient(discriminator, mixed, labels).norm(dim=1) - 1) ** 2).mean()
 
 
 def r1_penalty(discriminator, real: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
     """R1 (Mescheder et al., 2018): mean |grad D(x)|^2 on real images; a flat D at the data stops
     D from overshooting there, which damps the oscillations of plain GAN training."""
-    real = real.detach().requires_grad_(True)
-    out = discriminator(real, labels)
-    (grad,) = torch.autograd.grad(out.float().sum(), real, create_graph=True)
-    return grad.flatten(1).pow(2).sum(dim=1).mean()
+    return input_gradient(discriminator, real, labels).pow(2).sum(dim=1).mean()
+
+
+def input_gradient(discriminator, images: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    """grad of D's logits w.r.t. its input images, flattened per image, kept differentiable (for the
+    penalties above, whose own gradient then reaches D's weights)."""
+    images = images.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(discriminator(images, labels).float().sum(), images, create_graph=True)
+    return grad.flatten(1)
