@@ -99,12 +99,14 @@ class Studio:
             images = sample(m.generator, z=z, labels=torch.arange(k).repeat(rows), truncation=truncation)
             grid = make_grid(images, nrow=k)
             what = f"seeds {seed}-{seed + rows - 1} (one per row) × all {k} classes"
+            which = f"row r uses seed {seed}+r"
         else:
             images = sample(m.generator, seeds=range(seed, seed + n), labels=label, truncation=truncation)
             grid = make_grid(images)
             what = f"seeds {seed}-{seed + n - 1}" if n > 1 else f"seed {seed}"
             what += f", class {m.class_names[label]!r}" if label is not None else ""
-        return for_display(grid), f"{m.key}: {what}, truncation {truncation:g} (image i uses seed {seed}+i)"
+            which = f"image i uses seed {seed}+i"
+        return for_display(grid), f"{m.key}: {what}, truncation {truncation:g} ({which})"
 
     def slider_latent(self, m: LoadedModel, seed, basis, values) -> torch.Tensor:
         seed = as_int(seed, "seed", 0, MAX_SEED)

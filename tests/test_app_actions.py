@@ -64,6 +64,13 @@ def test_sample_grid_is_deterministic_and_seeded(studio):
 def test_conditional_grid_has_a_column_per_class(studio):
     grid, info = studio.sample_grid("mnist-small-cond", 0, 30, 1.0, ALL_CLASSES)
     assert grid.size[0] // grid.size[1] == 10 // 3 and "× all 10 classes" in info
+    assert "row r uses seed 0+r" in info and "image i" not in info
+    G, _ = load_generator(studio.registry.models["mnist-small-cond"].path)
+    scale = grid.size[0] // (10 * 30 + 2)  # 10 tiles of 28+2 px plus the outer padding, upscaled
+    row, column = 1, 7
+    top, left = (2 + 30 * row) * scale, (2 + 30 * column) * scale
+    shown = pixels(grid)[top:top + 28 * scale:scale, left:left + 28 * scale:scale]
+    assert (shown == sample(G, seeds=[0 + row], labels=column)[0]).all()  # the caption's recipe
     sevens, info = studio.sample_grid("mnist-small-cond", 0, 4, 1.0, "7")
     assert "class '7'" in info
 
