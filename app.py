@@ -45,6 +45,18 @@ def env_int(name: str, default: int) -> int:
         raise SystemExit(f"{name} must be an integer, got {value!r}") from None
 
 
+def auth_from_env() -> tuple[str, str] | None:
+    """GAN_AUTH as (user, password). A value that is set but malformed stops the app: starting
+    it without the login the deployer asked for would expose the page."""
+    value = os.environ.get("GAN_AUTH", "")
+    if not value:
+        return None
+    user, _, password = value.partition(":")
+    if not user or not password:
+        raise SystemExit("GAN_AUTH must be user:password (both non-empty); refusing to start without the login")
+    return user, password
+
+
 def served(fn, inference: ThreadPoolExecutor):
     """Run an action on the inference threads; show validation failures as a clean gr.Error."""
     @functools.wraps(fn)
@@ -216,16 +228,15 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     args = parse_args(argv)
+    auth = auth_from_env()  # before the slow part, so a bad value fails at once
     registry = ModelRegistry(args.checkpoints)
     log.info("loaded %d model(s) from %s; skipped %d", len(registry.models), args.checkpoints, len(registry.skipped))
     studio = Studio(registry)
     demo = build_app(studio, workers=args.concurrency)
     # Principal directions cost about a second per model: compute them off the request path.
     threading.Thread(target=lambda: [m.directions() for m in registry.models.values()], daemon=True).start()
-    auth = os.environ.get("GAN_AUTH")
     demo.queue(default_concurrency_limit=args.concurrency, max_size=args.queue_size)
-    demo.launch(server_name=args.host, server_port=args.port, show_error=True,
-                auth=tuple(auth.split(":", 1)) if auth and ":" in auth else None,
+    demo.launch(server_name=args.host, server_port=args.port, show_error=True, auth=auth,
                 footer_links=["api", "gradio"])
 
 
