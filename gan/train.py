@@ -576,7 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
            "images sharper than the real classes (more variety near class boundaries)")
     a("--d-steps", type=int, default=1, help="discriminator updates per generator update (default: 1)")
     a("--r1", type=float, default=0.0,
-      help="gamma of the R1 penalty (gamma/2 * |grad D|^2 on real images, every 4th D update), any loss "
+      help=f"gamma of the R1 penalty (gamma/2 * |grad D|^2 on real images, every {R1_EVERY}th D update), any loss "
            "(default: 0, off)")
     a("--precision", choices=PRECISIONS, default="fp32",
       help="fp32, or bf16: forward passes in bfloat16 autocast, ~1.4x faster on CPUs with AVX512-BF16/AMX "

@@ -25,6 +25,13 @@ def pixels(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L"))
 
 
+def tile(image: Image.Image, row: int, column: int, scale: int) -> np.ndarray:
+    """The 28x28 image at (row, column) of a displayed grid: tiles 28 px apart by 2 px of padding
+    (make_grid's default), the whole grid upscaled by `scale`."""
+    top, left = (2 + 30 * row) * scale, (2 + 30 * column) * scale
+    return pixels(image)[top:top + 28 * scale:scale, left:left + 28 * scale:scale]
+
+
 def test_registry_loads_good_models_and_explains_skipped(studio):
     registry = studio.registry
     assert list(registry.models) == ["mnist-small", "mnist-small-cond"]  # dcgan preset before mlp
@@ -58,7 +65,7 @@ def test_sample_grid_is_deterministic_and_seeded(studio):
     one, _ = studio.sample_grid("mnist-small", 5, 1, 1.0, ALL_CLASSES)
     G, _ = load_generator(studio.registry.models["mnist-small"].path)
     expected = sample(G, seeds=[5])[0]
-    assert (pixels(one)[2 * 10:30 * 10:10, 2 * 10:30 * 10:10] == expected).all()  # tile = seed 5's image
+    assert (tile(one, 0, 0, scale=10) == expected).all()  # the only tile is seed 5's image
 
 
 def test_conditional_grid_has_a_column_per_class(studio):
@@ -68,9 +75,7 @@ def test_conditional_grid_has_a_column_per_class(studio):
     G, _ = load_generator(studio.registry.models["mnist-small-cond"].path)
     scale = grid.size[0] // (10 * 30 + 2)  # 10 tiles of 28+2 px plus the outer padding, upscaled
     row, column = 1, 7
-    top, left = (2 + 30 * row) * scale, (2 + 30 * column) * scale
-    shown = pixels(grid)[top:top + 28 * scale:scale, left:left + 28 * scale:scale]
-    assert (shown == sample(G, seeds=[0 + row], labels=column)[0]).all()  # the caption's recipe
+    assert (tile(grid, row, column, scale) == sample(G, seeds=[0 + row], labels=column)[0]).all()  # the caption's recipe
     sevens, info = studio.sample_grid("mnist-small-cond", 0, 4, 1.0, "7")
     assert "class '7'" in info
 
