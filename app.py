@@ -30,6 +30,7 @@ from pathlib import Path
 import gradio as gr
 
 from studio.actions import ALL_CLASSES, BASES, MODES, Studio
+from studio.outputs import OutputFiles
 from studio.registry import NUM_DIRECTIONS, ModelRegistry
 from studio.validation import MAX_FRAMES, MAX_IMAGES, MAX_SEED, MAX_SLIDER, MAX_TRUNCATION, InvalidInput
 
@@ -57,12 +58,14 @@ def auth_from_env() -> tuple[str, str] | None:
     return user, password
 
 
-def served(fn, inference: ThreadPoolExecutor):
-    """Run an action on the inference threads; show validation failures as a clean gr.Error."""
+def served(fn, inference: ThreadPoolExecutor, outputs: OutputFiles):
+    """Run an action on the inference threads; hand its images to Gradio as write-once files
+    (studio/outputs.py: identical requests at once must not rewrite each other's files);
+    show validation failures as a clean gr.Error."""
     @functools.wraps(fn)
     def wrapper(*args):
         try:
-            return inference.submit(fn, *args).result()
+            return outputs.as_files(inference.submit(fn, *args).result())
         except InvalidInput as e:
             raise gr.Error(str(e), print_exception=False) from None
     return wrapper
@@ -84,7 +87,7 @@ def build_app(studio: Studio, workers: int = 2) -> gr.Blocks:
     inference = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inference")
 
     def user_errors(fn):
-        return served(fn, inference)
+        return served(fn, inference, studio.outputs)
 
     choices = registry.choices()
     first = choices[0][1] if choices else None
@@ -103,7 +106,8 @@ def build_app(studio: Studio, workers: int = 2) -> gr.Blocks:
         with gr.Accordion("Model card", open=False):
             with gr.Row():
                 card_text = gr.Markdown()
-                card_image = gr.Image(format="png", type="pil", label="Seeds 0-63", buttons=["download"])
+                card_image = gr.Image(format="png", type="pil", label="Seeds 0-63", buttons=["download"],
+                                      elem_id="card-image")
 
         with gr.Tabs():
             with gr.Tab("Sample", id="sample"):
@@ -155,7 +159,7 @@ def build_app(studio: Studio, workers: int = 2) -> gr.Blocks:
                                                       allow_custom_value=True, label="Start class", visible=bool(first_classes))
                             end_class = gr.Dropdown(first_classes, value=first_classes[-1] if first_classes else None,
                                                     allow_custom_value=True, label="End class", visible=bool(first_classes))
-                        start_latent = gr.Textbox(label="Start latent (optional, overrides start seed)", lines=2)
+                        start_latent = gr.Textbox("", label="Start latent (optional, overrides start seed)", lines=2)
                         use_slider = gr.Button("Use current slider vector as start")
                         frames = gr.Slider(2, MAX_FRAMES, 16, step=1, label="Frames")
                         mode = gr.Radio(list(MODES), value="slerp", label="Path",
@@ -231,7 +235,8 @@ def main(argv=None) -> None:
     auth = auth_from_env()  # before the slow part, so a bad value fails at once
     registry = ModelRegistry(args.checkpoints)
     log.info("loaded %d model(s) from %s; skipped %d", len(registry.models), args.checkpoints, len(registry.skipped))
-    studio = Studio(registry)
+    # Outputs go inside Gradio's own cache folder: served from there as they are, and removed by delete_cache.
+    studio = Studio(registry, OutputFiles(Path(gr.utils.get_upload_folder()) / "gan-studio"))
     demo = build_app(studio, workers=args.concurrency)
     # Principal directions cost about a second per model: compute them off the request path.
     threading.Thread(target=lambda: [m.directions() for m in registry.models.values()], daemon=True).start()

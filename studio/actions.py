@@ -7,17 +7,13 @@ picture on the page can be reproduced from its caption.
 
 from __future__ import annotations
 
-import collections
-import tempfile
-import threading
-from pathlib import Path
-
 import torch
 from PIL import Image
 
 from gan.images import gif_bytes, make_grid, upscale
 from gan.sampling import generate, interpolate, latent_for_seeds, sample
 
+from .outputs import OutputFiles
 from .registry import DATASET_TITLES, NUM_DIRECTIONS, LoadedModel, ModelRegistry
 from .validation import (MAX_FRAMES, MAX_IMAGES, MAX_SEED, MAX_SLIDER, MAX_TRUNCATION, InvalidInput, as_choice,
                          as_float, as_int, parse_latent)
@@ -38,29 +34,10 @@ def format_latent(z: torch.Tensor) -> str:
     return ", ".join(f"{v:.4f}" for v in z.tolist())
 
 
-class GifStore:
-    """GIFs are handed to the UI as files; keep only the most recent few on disk."""
-
-    def __init__(self, keep: int = 64):
-        self.folder = Path(tempfile.mkdtemp(prefix="gan-studio-gifs-"))
-        self.paths: collections.deque[Path] = collections.deque()
-        self.keep, self.counter, self.lock = keep, 0, threading.Lock()
-
-    def write(self, data: bytes) -> str:
-        with self.lock:
-            self.counter += 1
-            path = self.folder / f"interpolation-{self.counter:06d}.gif"
-            path.write_bytes(data)
-            self.paths.append(path)
-            while len(self.paths) > self.keep:
-                self.paths.popleft().unlink(missing_ok=True)
-        return str(path)
-
-
 class Studio:
-    def __init__(self, registry: ModelRegistry):
+    def __init__(self, registry: ModelRegistry, outputs: OutputFiles | None = None):
         self.registry = registry
-        self.gifs = GifStore()
+        self.outputs = outputs or OutputFiles()
 
     # --- lookup helpers ---------------------------------------------------------------
 
@@ -150,7 +127,7 @@ class Studio:
             labels = torch.lerp(onehot[a][None], onehot[b][None], torch.linspace(0, 1, frames)[:, None])
         images = generate(m.generator, path, labels)
         strip = for_display(make_grid(images, nrow=frames), most=4)
-        gif = self.gifs.write(gif_bytes([upscale(img, 8) for img in images]))
+        gif = self.outputs.write(gif_bytes([upscale(img, 8) for img in images]), "interpolation.gif")
 
         def describe(seed, text):
             return "pasted latent" if text is not None and str(text).strip() else f"seed {int(seed)}"

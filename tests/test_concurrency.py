@@ -1,0 +1,82 @@
+"""Many visitors asking for the same thing at once, as happens whenever several people open the page.
+
+Every page load fires the same default requests. Gradio 6 writes a returned PIL image to a file
+named by its content hash and rewrites that file on every call, so an identical request could
+truncate the file while an earlier response was still streaming it (a broken image, or
+`RemoteProtocolError` for an API client). These tests make that happen often if it can.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from gradio_client import Client
+from PIL import Image, ImageSequence
+
+CLIENTS, CALLS = 8, 12
+CALL_TIMEOUT_S = 120  # a call that never answers counts as a failure instead of hanging the suite
+SLIDERS = [0.0] * 8
+# One identical call per named endpoint, with the page's own default inputs where it has them.
+IDENTICAL_CALLS = {
+    "/model_card": ("mnist-small",),
+    "/sample": ("mnist-small", 0, 64, 1.0, "All classes"),
+    "/slider_image": ("mnist-small", 0, "", "principal", *SLIDERS),
+    "/interpolate": ("mnist-small", 1, 2, None, None, 16, "slerp", ""),
+    "/models": (),
+}
+
+
+def assert_complete_image(path: str) -> str:
+    """Decode every frame to the end: a truncated PNG or GIF raises here."""
+    with Image.open(path) as image:
+        for frame in ImageSequence.Iterator(image):
+            frame.load()
+        return image.format
+
+
+def files_in(result) -> list[str]:
+    values = result if isinstance(result, (tuple, list)) else [result]
+    return [v for v in values if isinstance(v, str) and v.endswith((".png", ".gif", ".webp"))]
+
+
+def hammer(url: str, api_name: str, args: tuple, download_root) -> tuple[list[str], list[str]]:
+    """CLIENTS clients, released together, each making CALLS identical calls; (errors, formats seen)."""
+    errors, formats, lock = [], [], threading.Lock()
+    # Each client downloads into its own folder, so the clients cannot collide on their side.
+    clients = [Client(url, verbose=False, download_files=str(download_root / f"client-{i}")) for i in range(CLIENTS)]
+    start = threading.Barrier(CLIENTS, timeout=60)
+
+    def visitor(client) -> None:
+        start.wait()
+        for _ in range(CALLS):
+            try:
+                result = client.submit(*args, api_name=api_name).result(timeout=CALL_TIMEOUT_S)
+                seen = [assert_complete_image(p) for p in files_in(result)]
+                with lock:
+                    formats.extend(seen)
+            except Exception as e:  # collected, so one failure does not hide the others
+                with lock:
+                    errors.append(f"{type(e).__name__}: {e}")
+
+    threads = [threading.Thread(target=visitor, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors, formats
+
+
+@pytest.mark.parametrize("api_name", list(IDENTICAL_CALLS))
+def test_identical_concurrent_calls_all_get_complete_files(app_url, tmp_path, api_name):
+    errors, formats = hammer(app_url, api_name, IDENTICAL_CALLS[api_name], tmp_path)
+    assert not errors, f"{len(errors)} of {CLIENTS * CALLS} calls failed; first: {errors[0]}"
+    expected = {"/models": 0, "/interpolate": 2}.get(api_name, 1) * CLIENTS * CALLS
+    assert len(formats) == expected and set(formats) <= {"PNG", "GIF"}
+
+
+def test_every_endpoint_default_is_a_valid_call(app_url):
+    """The API page shows each parameter's default: calling with only the required ones must work."""
+    client = Client(app_url, verbose=False)
+    strip, gif, info = client.predict("mnist-small", 1, 2, api_name="/interpolate")
+    assert assert_complete_image(strip) == "PNG" and assert_complete_image(gif) == "GIF" and "seed 1 → seed 2" in info
