@@ -86,28 +86,16 @@ def upsample_conv(c_in: int, c_out: int, kernel: int, stride: int) -> nn.ConvTra
     return nn.ConvTranspose2d(c_in, c_out, kernel, stride, padding, output_padding, bias=False)
 
 
-def resize_conv(c_in: int, c_out: int, stride: int) -> nn.Sequential:
-    """Nearest-neighbour upsampling by `stride`, then a 3x3 conv: every output pixel sees the same
-    number of input pixels, so no checkerboard pattern (Odena et al., 2016)."""
-    return nn.Sequential(nn.Upsample(scale_factor=stride, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1, bias=False))
-
-
-UPSAMPLERS = ("transposed", "nearest")
-
-
 class DCGANGenerator(ConditionalGenerator):
     """Dense -> (C0, 7, 7) -> upsampling stages -> (1, 28, 28); strides must multiply to 4.
 
-    A stage is [c_out, stride] or [c_out, stride, kernel]. `upsample` picks how a stage with
-    stride > 1 upsamples: a transposed conv ("transposed") or nearest + 3x3 conv ("nearest")."""
+    A stage is [c_out, stride] or [c_out, stride, kernel]."""
 
     def __init__(self, latent_dim: int = 100, base_channels: int = 256,
                  stages: list[list[int]] = ((128, 2), (1, 2)), kernel: int = 4, num_classes: int = 0,
                  embed_dim: int = 10, bn_momentum: float = 0.1, act: str = "relu", slope: float = 0.2,
-                 output: str = "tanh", upsample: str = "transposed"):
+                 output: str = "tanh"):
         super().__init__()
-        if upsample not in UPSAMPLERS:
-            raise ValueError(f"unknown upsample {upsample!r}; choose one of: {', '.join(UPSAMPLERS)}")
         self.latent_dim, self.num_classes, self.output = latent_dim, num_classes, output
         if num_classes:
             self.embed = LabelEmbedding(num_classes, embed_dim)
@@ -125,10 +113,7 @@ class DCGANGenerator(ConditionalGenerator):
         self.base_channels = base_channels
         layers, c = [], base_channels
         for i, (c_out, stride, *k) in enumerate(stages):  # a stage may set its own kernel: [c_out, stride, k]
-            if upsample == "nearest" and stride > 1:
-                layers.append(resize_conv(c, c_out, stride))
-            else:
-                layers.append(upsample_conv(c, c_out, k[0] if k else kernel, stride))
+            layers.append(upsample_conv(c, c_out, k[0] if k else kernel, stride))
             if i < len(stages) - 1:
                 layers += [nn.BatchNorm2d(c_out, momentum=bn_momentum), activation(act, slope)]
             c = c_out
@@ -188,31 +173,12 @@ class MLPDiscriminator(ProjectionDiscriminator):
         self._heads(width, num_classes, class_head, twin_class_head)
 
 
-class MinibatchStd(nn.Module):
-    """Appends one channel: the feature-wise standard deviation across each group of `group`
-    consecutive samples, averaged (Karras et al., 2018). D can then see a batch that lacks variety,
-    which a per-sample D cannot. Groups are consecutive so a [real; fake] batch never mixes the two."""
-
-    def __init__(self, group: int = 4):
-        super().__init__()
-        self.group = group
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, c, h, w = x.shape
-        g = next(k for k in range(min(self.group, n), 0, -1) if n % k == 0)  # largest group size dividing n
-        std = x.float().view(n // g, g, c, h, w).var(dim=1, unbiased=False).add(1e-8).sqrt().mean(dim=(1, 2, 3))
-        return torch.cat([x, std.repeat_interleave(g).view(n, 1, 1, 1).expand(n, 1, h, w).to(x.dtype)], dim=1)
-
-
 class DCGANDiscriminator(ProjectionDiscriminator):
     """Strided convs (each halves the size), LeakyReLU, optional dropout; no BatchNorm so
-    that every loss, WGAN-GP included, is valid (its penalty is per-sample).
-    `minibatch_std` > 0 adds a MinibatchStd channel of that group size before the heads; it couples
-    the samples of a group, penalty included (ProGAN paired it with WGAN-GP all the same)."""
+    that every loss, WGAN-GP included, is valid (its penalty is per-sample)."""
 
     def __init__(self, channels: list[int] = (64, 128), kernel: int = 4, num_classes: int = 0,
-                 dropout: float = 0.0, slope: float = 0.2, class_head: bool = False, twin_class_head: bool = False,
-                 minibatch_std: int = 0):
+                 dropout: float = 0.0, slope: float = 0.2, class_head: bool = False, twin_class_head: bool = False):
         super().__init__()
         layers, c, size = [], 1, 28
         for c_out in channels:
@@ -220,9 +186,6 @@ class DCGANDiscriminator(ProjectionDiscriminator):
             if dropout:
                 layers.append(nn.Dropout(dropout))
             c, size = c_out, (size + 2 * ((kernel - 1) // 2) - kernel) // 2 + 1
-        if minibatch_std:
-            layers.append(MinibatchStd(minibatch_std))
-            c += 1
         layers.append(nn.Flatten())
         self.features = nn.Sequential(*layers)
         self._heads(c * size * size, num_classes, class_head, twin_class_head)
@@ -281,17 +244,6 @@ PRESETS: dict[str, Preset] = {
         DCGAN,
         description="previous default: dcgan without the 3x3 stage (4x4 kernels only), same recipe, ~25% less time per step",
         generator={**DCGAN.generator, "stages": [[64, 2], [1, 2]]},
-    ),
-    # Experiments on the dcgan recipe, one change each (results in the README).
-    "dcgan-mbstd": replace(
-        DCGAN,
-        description="experiment: dcgan with a minibatch-stddev channel (groups of 4) in the discriminator",
-        discriminator={**DCGAN.discriminator, "minibatch_std": 4},
-    ),
-    "dcgan-nearest": replace(
-        DCGAN,
-        description="experiment: dcgan with nearest-neighbour upsampling + 3x3 convs instead of transposed convs in G",
-        generator={**DCGAN.generator, "upsample": "nearest"},
     ),
     "mlp": Preset(
         arch="mlp",

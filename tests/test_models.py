@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from gan.models import PRESETS, MinibatchStd, build_discriminator, build_generator, preset_models
+from gan.models import PRESETS, build_discriminator, build_generator, preset_models
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))
@@ -75,26 +75,3 @@ def test_bad_architecture_arguments_are_refused():
         build_generator("dcgan", stages=[[64, 2], [1, 1]])
     with pytest.raises(ValueError, match="unknown preset"):
         preset_models("nope")
-
-
-def test_minibatch_std_sees_variety_within_groups_of_consecutive_samples_only():
-    same, varied = torch.ones(4, 2, 3, 3), torch.randn(4, 2, 3, 3)
-    out = MinibatchStd(4)(torch.cat([same, varied]))
-    assert out.shape == (8, 3, 3, 3) and torch.equal(out[:, :2], torch.cat([same, varied]))
-    assert out[:4, 2].max() < 1e-3 < out[4:, 2].min()  # a batch of copies reads as "no variety"
-    assert MinibatchStd(4)(torch.randn(6, 2, 3, 3)).shape == (6, 3, 3, 3)  # 6 samples: groups of 3
-    # In D, a [real; fake] batch: changing the fakes must not move the real samples' logits.
-    D = build_discriminator("dcgan", num_classes=10, minibatch_std=4).eval()
-    real, fake, y = torch.randn(4, 1, 28, 28), torch.randn(4, 1, 28, 28), torch.arange(8) % 10
-    first = D(torch.cat([real, fake]), y)
-    second = D(torch.cat([real, fake + 1]), y)
-    assert torch.equal(first[:4], second[:4]) and not torch.equal(first[4:], second[4:])
-
-
-def test_nearest_upsampling_replaces_the_strided_transposed_convs():
-    G = build_generator("dcgan", **preset_models("dcgan-nearest", 10)[1]).eval()
-    strided = [m for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d) and m.stride != (1, 1)]
-    assert not strided and sum(isinstance(m, torch.nn.Upsample) for m in G.modules()) == 2
-    assert G(torch.randn(3, G.latent_dim), torch.arange(3)).shape == (3, 1, 28, 28)
-    with pytest.raises(ValueError, match="unknown upsample 'bilinear'"):
-        build_generator("dcgan", upsample="bilinear")
