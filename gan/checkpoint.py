@@ -20,7 +20,7 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
 from .fileio import atomic_write
-from .models import build_generator
+from .models import SelfConditioned, build_generator
 
 FORMAT_VERSION = 1
 REQUIRED_META = ("arch", "generator_args", "latent_dim", "num_classes", "dataset", "data_range")
@@ -87,6 +87,8 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tupl
     for name, t in state.items():
         if t.is_floating_point() and not torch.isfinite(t).all():
             raise CheckpointError(f"{weights}: tensor {name!r} holds NaN or inf")
+    if meta.get("modes"):  # trained on label-free modes: sampled without a class, see gan/clusters.py
+        generator = SelfConditioned(generator, meta["modes"]["frequencies"])
     return generator.to(device).eval(), meta
 
 

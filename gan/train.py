@@ -33,12 +33,13 @@ import torch.nn.functional as F
 from . import __version__
 from .checkpoint import (CheckpointError, checkpoint_paths, load_training_state, save_generator,
                          save_training_state)
+from .clusters import PCA_DIMS, cluster_images
 from .data import DATASETS, DataError, dataset_info, load_dataset, to_model_range
 from .distributed import any_rank, setup, teardown, unwrap, wrap
 from .fileio import atomic_write
 from .images import gif_bytes, make_grid, png_bytes
 from .losses import GP_WEIGHT, LOSSES, discriminator_loss, generator_loss, gradient_penalty, r1_penalty
-from .models import PRESETS, build_discriminator, build_generator, count_parameters, preset_models
+from .models import PRESETS, SelfConditioned, build_discriminator, build_generator, count_parameters, preset_models
 from .sampling import generate, latent_for_seeds, output_range
 
 
@@ -47,6 +48,7 @@ class TrainConfig:
     dataset: str = "mnist"
     preset: str = "dcgan"
     conditional: bool = False
+    modes: int = 0  # > 0: self-conditioned on this many label-free k-means modes (gan/clusters.py)
     # None means "the preset's value"; resolve() fills them in.
     loss: str | None = None
     steps: int | None = None
@@ -77,7 +79,7 @@ class TrainConfig:
 
     @property
     def run_name(self) -> str:
-        return f"{self.dataset}-{self.preset}" + ("-cond" if self.conditional else "")
+        return f"{self.dataset}-{self.preset}" + ("-cond" if self.conditional else f"-modes{self.modes}" if self.modes else "")
 
 
 # Flags that may differ between an interrupted run and its --resume.
@@ -117,6 +119,9 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         (cfg.aux_class_weight >= 0, f"--aux-class-weight must be >= 0, got {cfg.aux_class_weight}"),
         (not cfg.aux_class_weight or cfg.conditional, "--aux-class-weight needs --conditional (it uses the labels)"),
         (not cfg.aux_twin or cfg.aux_class_weight > 0, "--aux-twin needs --aux-class-weight > 0"),
+        (cfg.modes >= 0, f"--modes must be >= 0 (0: off), got {cfg.modes}"),
+        (not (cfg.modes and cfg.conditional), "--modes replaces the labels: use it without --conditional"),
+        (not cfg.aux_class_weight or not cfg.modes, "--aux-class-weight uses real labels; it does not combine with --modes"),
         (cfg.d_steps > 0, f"--d-steps must be positive, got {cfg.d_steps}"),
         (cfg.r1 >= 0, f"--r1 must be >= 0 (0 disables it), got {cfg.r1}"),
         (cfg.precision in PRECISIONS, f"unknown precision {cfg.precision!r}; choose one of: {', '.join(PRECISIONS)}"),
@@ -371,7 +376,8 @@ def _train(cfg: TrainConfig, ctx) -> Path:
     out = Path(cfg.out_dir)
     state_path = out / "state.pt"
     info = dataset_info(cfg.dataset)
-    num_classes = len(info.class_names) if cfg.conditional else 0
+    # Networks are conditional on classes, or on label-free modes; a modes model samples without one.
+    num_classes = len(info.class_names) if cfg.conditional else cfg.modes
 
     torch.manual_seed(cfg.seed)
     arch, g_args, G, D, ema_G, opt_g, opt_d = build_models(cfg, num_classes, device)
@@ -389,8 +395,14 @@ def _train(cfg: TrainConfig, ctx) -> Path:
     G, D = wrap(G, ctx, device), wrap(D, ctx, device)
 
     images, labels = load_dataset(cfg.dataset, "train", cfg.data_dir, limit=cfg.limit)
+    modes = None
+    if cfg.modes:  # the labels are dropped here: the modes come from the pixels alone
+        labels, frequencies = cluster_images(images, cfg.modes, seed=cfg.seed)
+        modes = {"count": cfg.modes, "frequencies": [round(f, 6) for f in frequencies],
+                 "method": f"k-means (k={cfg.modes}) on {PCA_DIMS} principal components of the pixels"}
     batches = RealBatches(images, labels, cfg.batch_size, cfg.seed, data_range, device, ctx.rank, ctx.world_size)
-    fixed_z, fixed_y = fixed_latents(unwrap(G).latent_dim, num_classes)
+    # A modes model's sampling latent has one extra coordinate, the mode's (see SelfConditioned).
+    fixed_z, fixed_y = fixed_latents(unwrap(G).latent_dim + bool(modes), 0 if modes else num_classes)
 
     def snapshot_due() -> bool:
         return bool(cfg.snapshot_every) and (step % cfg.snapshot_every == 0 or step == cfg.steps)
@@ -400,12 +412,14 @@ def _train(cfg: TrainConfig, ctx) -> Path:
             model = build_generator(arch, **g_args).to(device)  # a plain module, whatever wraps G
         model.load_state_dict((ema_G if ema_G is not None else unwrap(G)).state_dict())
         recalibrate_batchnorm(model, num_classes)
-        grid = make_grid(generate(model, fixed_z, fixed_y), nrow=10 if num_classes else 8, scale=2)
+        shown = SelfConditioned(model, modes["frequencies"]) if modes else model
+        grid = make_grid(generate(shown, fixed_z, fixed_y), nrow=10 if fixed_y is not None else 8, scale=2)
         atomic_write(out / "samples" / f"step_{step:06d}.png", png_bytes(grid))  # a kill must not leave half a PNG
         meta = {
             "kind": "generator", "name": cfg.run_name, "dataset": cfg.dataset,
             "class_names": list(info.class_names), "arch": arch, "generator_args": g_args,
-            "latent_dim": model.latent_dim, "num_classes": num_classes, "conditional": bool(num_classes),
+            "latent_dim": shown.latent_dim, "num_classes": 0 if modes else num_classes,
+            "conditional": bool(num_classes) and not modes, **({"modes": modes} if modes else {}),
             "data_range": list(data_range), "preset": cfg.preset, "loss": cfg.loss,
             "steps": step, "batch_size": cfg.batch_size, "seed": cfg.seed, "ema": cfg.ema,
             "parameters": count_parameters(model), "train_seconds": round(train_seconds, 1),
@@ -558,6 +572,9 @@ def build_parser() -> argparse.ArgumentParser:
     a("--dataset", choices=sorted(DATASETS), default="mnist", help="data set to train on (default: mnist)")
     a("--preset", choices=list(PRESETS), default="dcgan", help="architecture + recipe (default: dcgan)")
     a("--conditional", action="store_true", help="train a class-conditional model (pick the class when sampling)")
+    a("--modes", type=int, default=0,
+      help="self-conditioned, without labels: cluster the images into this many modes (k-means on pixels), train "
+           "conditional on them, sample each seed's mode by frequency (default: 0, off)")
     a("--loss", choices=LOSSES, help="adversarial loss: minimax, nonsat (non-saturating), lsgan, hinge, wgan-gp")
     a("--steps", type=int, help="generator updates to train for (total, also when resuming)")
     a("--batch-size", type=int, help="real images per discriminator step")

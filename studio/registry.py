@@ -60,7 +60,9 @@ def friendly_label(meta: dict) -> str:
     title = DATASET_TITLES.get(meta["dataset"], meta["dataset"])
     kind = "conditional" if meta["num_classes"] else "unconditional"
     config = meta.get("config", {})
-    if config.get("aux_twin"):  # the class loss changes what the samples look like: say which
+    if meta.get("modes"):  # unconditional to the user, conditional on label-free modes inside
+        kind += f" (self-conditioned, {meta['modes']['count']} modes)"
+    elif config.get("aux_twin"):  # the class loss changes what the samples look like: say which
         kind += " (TAC-GAN)"
     elif config.get("aux_class_weight"):
         kind += " (AC-GAN)"
