@@ -235,8 +235,7 @@ def main(argv=None) -> None:
     auth = auth_from_env()  # before the slow part, so a bad value fails at once
     registry = ModelRegistry(args.checkpoints)
     log.info("loaded %d model(s) from %s; skipped %d", len(registry.models), args.checkpoints, len(registry.skipped))
-    # Outputs go inside Gradio's own cache folder: served from there as they are, and removed by delete_cache.
-    studio = Studio(registry, OutputFiles(Path(gr.utils.get_upload_folder()) / "gan-studio"))
+    studio = Studio(registry, OutputFiles.in_gradio_cache())
     demo = build_app(studio, workers=args.concurrency)
     # Principal directions cost about a second per model: compute them off the request path.
     threading.Thread(target=lambda: [m.directions() for m in registry.models.values()], daemon=True).start()

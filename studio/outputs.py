@@ -26,6 +26,17 @@ class OutputFiles:
     def __init__(self, folder: str | Path | None = None):
         self.folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="gan-studio-outputs-"))
 
+    @classmethod
+    def in_gradio_cache(cls) -> "OutputFiles":
+        """A folder of this process's own inside Gradio's cache: served from there as it is, cleaned by
+        delete_cache. Not shared with other app processes, whose shutdown clean-up deletes every file
+        they handed out, a file with the same bytes handed out here too."""
+        import gradio
+
+        root = Path(gradio.utils.get_upload_folder())
+        root.mkdir(parents=True, exist_ok=True)
+        return cls(tempfile.mkdtemp(prefix="gan-studio-", dir=root))
+
     def write(self, data: bytes, name: str) -> str:
         path = self.folder / hashlib.sha256(data).hexdigest()[:32] / name
         try:

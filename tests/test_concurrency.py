@@ -80,3 +80,20 @@ def test_every_endpoint_default_is_a_valid_call(app_url):
     client = Client(app_url, verbose=False)
     strip, gif, info = client.predict("mnist-small", 1, 2, api_name="/interpolate")
     assert assert_complete_image(strip) == "PNG" and assert_complete_image(gif) == "GIF" and "seed 1 → seed 2" in info
+
+
+def test_output_files_are_written_once_and_never_rewritten(tmp_path, monkeypatch):
+    import os
+
+    from studio.outputs import OutputFiles
+
+    out = OutputFiles(tmp_path)
+    first = out.write(b"same bytes", "image.png")
+    inode = os.stat(first).st_ino
+    again = out.write(b"same bytes", "image.png")
+    assert again == first and os.stat(again).st_ino == inode  # reused, not replaced under a reader
+    assert out.write(b"other bytes", "image.png") != first
+    assert not [p for p in tmp_path.rglob(".*")]  # no temp files left behind
+    # Each app process gets its own folder: another process's clean-up cannot delete our files.
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+    assert OutputFiles.in_gradio_cache().folder != OutputFiles.in_gradio_cache().folder
