@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from conftest import free_port
+from test_concurrency import CALLS, CLIENTS, hammer
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_IMAGE = re.search(r"ARG PYTHON_IMAGE=(\S+)", (ROOT / "Dockerfile").read_text()).group(1)
@@ -156,6 +157,7 @@ def test_container_serves_generated_images(image, checkpoint_dir):
     port = free_port()
     name = f"gan-studio-test-{port}"
     extra = Path(tempfile.mkdtemp(prefix="gan-studio-volume-"))  # mounted: its models must join the shipped ones
+    downloads = Path(tempfile.mkdtemp(prefix="gan-studio-downloads-"))
     shutil.copytree(checkpoint_dir, extra, dirs_exist_ok=True)
     for path in [extra, *extra.rglob("*")]:  # readable by the container's non-root user, as a user would mount
         path.chmod(0o755 if path.is_dir() else 0o644)
@@ -185,6 +187,12 @@ def test_container_serves_generated_images(image, checkpoint_dir):
             png = Image.open(path)
             assert png.format == "PNG" and png.size[0] > 100 and "seeds 7-22" in info
 
+        # Many visitors asking the same thing at once, as in tests/test_concurrency.py, against the container.
+        klass = baked[0]["classes"][0] if baked[0]["conditional"] else "All classes"
+        for api_name, args in (("/sample", (baked[0]["name"], 0, 64, 1.0, klass)), ("/model_card", (baked[0]["name"],))):
+            errors, formats = hammer(url, api_name, args, downloads)
+            assert not errors and len(formats) == CLIENTS * CALLS, (api_name, errors[:3])
+
         uid = docker("exec", name, "id", "-u").stdout.strip()
         assert uid != "0", "the app must not run as root"
         app_lines = [line.split() for line in docker("top", name, "-o", "pid,uid,args").stdout.splitlines()
@@ -193,3 +201,4 @@ def test_container_serves_generated_images(image, checkpoint_dir):
     finally:
         docker("rm", "-f", name, check=False)
         shutil.rmtree(extra, ignore_errors=True)
+        shutil.rmtree(downloads, ignore_errors=True)
