@@ -13,6 +13,7 @@ from PIL import Image
 from gan.images import gif_bytes, make_grid, upscale
 from gan.sampling import generate, interpolate, latent_for_seeds, sample
 
+from .metrics import metric_rows
 from .outputs import OutputFiles
 from .registry import DATASET_TITLES, NUM_DIRECTIONS, LoadedModel, ModelRegistry
 from .validation import (MAX_FRAMES, MAX_IMAGES, MAX_SEED, MAX_SLIDER, MAX_TRUNCATION, InvalidInput, as_choice,
@@ -142,14 +143,15 @@ class Studio:
         rows = [("data set", DATASET_TITLES.get(meta["dataset"], meta["dataset"])),
                 ("architecture", f"{meta['arch']} (preset `{meta.get('preset', '?')}`), "
                                  f"{meta.get('parameters', 0):,} parameters"),
-                ("conditional", "yes: " + ", ".join(m.class_names) if m.class_names else "no"),
+                ("conditional", "yes: " + ", ".join(m.class_names) if m.class_names else
+                 f"no: self-conditioned on {meta['modes']['count']} label-free modes of the pixels" if meta.get("modes")
+                 else "no"),
                 ("latent size", meta["latent_dim"]),
                 ("loss", meta.get("loss", "?")),
                 ("training", f"{meta.get('steps', '?')} steps, batch {meta.get('batch_size', '?')}, "
                              f"{meta.get('train_seconds', 0) / 60:.1f} min on {meta.get('device', '?')}"),
                 ("file", f"`{m.path.name}`")]
-        rows += [(f"metric: {k}", f"{v:.4g}" if isinstance(v, float) else v)
-                 for k, v in meta.get("metrics", {}).items()]
+        rows += metric_rows(meta.get("metrics", {}), meta["dataset"])
         table = "| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
         grid, _ = self.sample_grid(key, 0, 100 if m.class_names else 64, 1.0, ALL_CLASSES if m.class_names else None)
         return f"**{m.label}**\n\n{table}", grid

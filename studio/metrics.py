@@ -1,0 +1,41 @@
+"""Metric keys as a visitor reads them: a name, which way is better, and what real images score.
+
+The floors are `python -m gan.evaluate --real --dataset mnist|fashion` (10,000 real training images
+against the test split, the same measurement every model gets; docs/evaluation.md), stored here
+so the model card needs no data set. tests/test_metrics_card.py recomputes the MNIST row.
+"""
+
+from __future__ import annotations
+
+# key -> (name, which way is better)
+METRICS = {
+    "fd": ("FD-classifier", "lower is better"),
+    "is": ("classifier Inception Score", "higher is better"),
+    "coverage": ("classes covered (of 10)", "higher is better"),
+    "class_kl": ("class-balance KL", "lower is better"),
+    "precision": ("precision (samples that look real)", "higher is better"),
+    "recall": ("recall (real variety covered)", "higher is better"),
+    "class_accuracy": ("class accuracy (read as the class asked for)", "higher is better"),
+}
+REAL_DATA = {
+    "mnist": {"fd": 0.50, "is": 7.58, "coverage": 10, "class_kl": 0.0004, "precision": 0.850, "recall": 0.870},
+    "fashion": {"fd": 0.20, "is": 6.68, "coverage": 10, "class_kl": 0.0004, "precision": 0.847, "recall": 0.847},
+}
+
+
+def number(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def metric_rows(metrics: dict, dataset: str) -> list[tuple[str, str]]:
+    """(name, 'value (which way is better; real images: floor)') for each known metric, in order."""
+    floor = REAL_DATA.get(dataset, {})
+    rows = []
+    for key, (name, better) in METRICS.items():
+        if key not in metrics:
+            continue
+        real = f"; real images: {number(floor[key])}" if key in floor else ""
+        rows.append((name, f"{number(metrics[key])} ({better}{real})"))
+    if "samples" in metrics:
+        rows.append(("measured on", f"{metrics['samples']:,} samples (`python -m gan.evaluate`)"))
+    return rows

@@ -1,0 +1,21 @@
+"""The model card names each metric, says which way is better, and gives the real-data floor."""
+
+import pytest
+
+from gan.evaluate import evaluate_real
+from studio.metrics import REAL_DATA, metric_rows
+
+
+def test_metric_rows_name_direction_and_floor():
+    rows = dict(metric_rows({"fd": 13.38, "coverage": 10, "recall": 0.808, "samples": 10000, "eval_seconds": 3.0},
+                            "mnist"))
+    assert rows["FD-classifier"] == "13.38 (lower is better; real images: 0.5)"
+    assert rows["recall (real variety covered)"].startswith("0.808 (higher is better; real images: 0.87")
+    assert rows["measured on"].startswith("10,000 samples") and "eval_seconds" not in str(rows)
+    assert "real images" not in dict(metric_rows({"fd": 2.0}, "my-own-images"))["FD-classifier"]
+
+
+def test_the_stored_mnist_floor_is_what_the_evaluation_measures(mnist_dir):
+    measured = evaluate_real("mnist")
+    for key, stored in REAL_DATA["mnist"].items():
+        assert measured[key] == pytest.approx(stored, abs=max(0.006, 0.01 * stored)), key
