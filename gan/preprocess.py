@@ -1,0 +1,85 @@
+"""Any picture -> a 28x28 grey image the way the data sets themselves were made.
+
+MNIST (LeCun et al.): the digit's bounding box scaled so that its longer side is 20 pixels
+(aspect kept, anti-aliased), then placed in a 28x28 field so that its centre of mass sits at the
+centre. Fashion-MNIST (Xiao et al., 2017): the product trimmed to its bounding box and scaled so
+that its longer side is 28 pixels, centred by the box. Both sets are light ink on black, so a
+picture with a light background (a pen drawing, a product photo) is inverted first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+INK_THRESHOLD = 0.2  # of the (inverted) range: what counts as ink when finding the bounding box
+
+
+class NoInk(ValueError):
+    """The picture is blank: nothing to find."""
+
+
+def to_grey(image: Image.Image) -> np.ndarray:
+    """Grey float in [0, 1]; transparent pixels count as background, so strokes drawn on a
+    transparent canvas (alpha only) still read as ink."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255
+        grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        alpha = rgba[..., 3]
+        if alpha.min() < 1:  # composite onto the colour that makes the strokes stand out
+            strokes = grey[alpha > 0.5]
+            dark_strokes = len(strokes) == 0 or np.median(strokes) < 0.5
+            grey = grey * alpha + (1.0 if dark_strokes else 0.0) * (1 - alpha)
+        return grey
+    return np.asarray(image.convert("L"), dtype=np.float32) / 255
+
+
+def ink(grey: np.ndarray) -> np.ndarray:
+    """Light ink on dark: invert when the border (the background) is mostly light."""
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    return 1 - grey if np.median(border) > 0.5 else grey
+
+
+def bounding_box(x: np.ndarray) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right), exclusive ends, of the pixels above the ink threshold."""
+    rows, cols = np.nonzero(x > INK_THRESHOLD * max(x.max(), 1e-6))
+    if x.max() < 0.05 or len(rows) == 0:
+        raise NoInk("the picture has no ink: draw or upload something first")
+    return rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+
+
+def fit(x: np.ndarray, longest: int) -> np.ndarray:
+    """Crop to the ink's box and scale its longer side to `longest` pixels, aspect kept."""
+    top, bottom, left, right = bounding_box(x)
+    crop = x[top:bottom, left:right]
+    h, w = crop.shape
+    scale = longest / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    resized = Image.fromarray((crop * 255).astype(np.uint8)).resize(size, Image.LANCZOS)
+    return np.asarray(resized, dtype=np.float32) / 255
+
+
+def paste_at(field: np.ndarray, patch: np.ndarray, centre: tuple[float, float]) -> np.ndarray:
+    """Add `patch` into `field` so that `centre` (row, col in patch coordinates) lands on the field's centre."""
+    top = int(round(field.shape[0] / 2 - centre[0]))
+    left = int(round(field.shape[1] / 2 - centre[1]))
+    h, w = patch.shape
+    r0, c0 = max(0, top), max(0, left)
+    r1, c1 = min(field.shape[0], top + h), min(field.shape[1], left + w)
+    field[r0:r1, c0:c1] = patch[r0 - top:r1 - top, c0 - left:c1 - left]
+    return field
+
+
+def mnist_style(image: Image.Image, dataset: str = "mnist") -> np.ndarray:
+    """A 28x28 uint8 image (light ink on black) the way `dataset` was made."""
+    x = ink(to_grey(image))
+    if dataset == "fashion":
+        patch = fit(x, 28)
+        centre = (patch.shape[0] / 2, patch.shape[1] / 2)
+    else:
+        patch = fit(x, 20)
+        rows, cols = np.indices(patch.shape)
+        mass = patch.sum()
+        centre = ((rows * patch).sum() / mass, (cols * patch).sum() / mass)
+    out = paste_at(np.zeros((28, 28), np.float32), patch, centre)
+    return (out.clip(0, 1) * 255).round().astype(np.uint8)

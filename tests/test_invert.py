@@ -1,0 +1,79 @@
+"""Bringing a picture into the model: MNIST-style preprocessing and GAN inversion."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from gan.checkpoint import load_generator
+from gan.classifier import load_classifier
+from gan.invert import invert, main
+from gan.preprocess import NoInk, mnist_style
+from gan.sampling import sample
+
+SHIPPED = Path(__file__).resolve().parent.parent / "checkpoints"
+
+
+@pytest.fixture(scope="module")
+def mnist_test_images(mnist_dir):
+    from gan.data import load_dataset
+
+    images, labels = load_dataset("mnist", "test", limit=50)
+    return images.squeeze(1).numpy(), labels
+
+
+def as_a_user_draws_it(digit: np.ndarray) -> Image.Image:
+    """Dark ink on white paper, 5x larger, in colour."""
+    return Image.fromarray(255 - digit).resize((140, 140), Image.BILINEAR).convert("RGB")
+
+
+def test_a_real_mnist_digit_survives_the_round_trip_nearly_unchanged(mnist_test_images):
+    images, _ = mnist_test_images
+    errors = [np.abs(mnist_style(as_a_user_draws_it(d)).astype(float) - d).mean() / 255 for d in images]
+    assert np.median(errors) < 0.04 and max(errors) < 0.12
+
+
+def test_ink_is_found_on_any_background_and_a_blank_picture_is_refused():
+    light_on_dark = Image.new("L", (60, 90), 0)
+    light_on_dark.paste(255, (20, 10, 30, 80))  # a tall bar: a "1"
+    out = mnist_style(light_on_dark)
+    assert out.shape == (28, 28) and out.max() > 200 and out[:4].max() == 0  # 20 px tall, centred
+    rows = np.nonzero(out.max(1) > 50)[0]
+    assert 18 <= len(rows) <= 22
+    strokes = Image.new("RGBA", (100, 100), (0, 0, 0, 0))  # black strokes on a transparent canvas
+    strokes.paste((0, 0, 0, 255), (45, 10, 55, 90))
+    assert mnist_style(strokes).max() > 200
+    with pytest.raises(NoInk, match="no ink"):
+        mnist_style(Image.new("RGB", (50, 50), "white"))
+    with pytest.raises(NoInk):
+        mnist_style(Image.new("RGBA", (50, 50), (0, 0, 0, 0)))
+
+
+def test_inversion_finds_a_latents_own_image_and_its_class_reproducibly():
+    G, _ = load_generator(SHIPPED / "mnist-dcgan-cond.safetensors")
+    classifier = load_classifier("mnist")[0]
+    target = sample(G, seeds=[4321], labels=7)[0]
+    found = invert(G, target, steps=60, classifier=classifier)
+    assert found.label == 7 and found.ranking[0][0] == 7 and len(found.ranking) == 10
+    assert found.distance < 0.03 and found.image.shape == (28, 28)
+    again = invert(G, target, steps=60, classifier=classifier)
+    assert torch.equal(found.z, again.z)
+    with pytest.raises(ValueError, match="steps must lie in"):
+        invert(G, target, steps=10_000)
+
+
+def test_cli_writes_input_and_reconstruction(tmp_path, mnist_test_images, capsys):
+    images, labels = mnist_test_images
+    as_a_user_draws_it(images[0]).save(tmp_path / "mine.png")
+    out = tmp_path / "found.png"
+    assert main(["--checkpoint", str(SHIPPED / "mnist-dcgan-cond.safetensors"), "--image", str(tmp_path / "mine.png"),
+                 "--out", str(out), "--steps", "30"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.split("classes, best first: ")[1].startswith(f"{int(labels[0])} ")
+    assert Image.open(out).size == ((2 * 30 + 2) * 8, (30 + 2) * 8)  # [input | reconstruction], 8x
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+    assert main(["--checkpoint", str(SHIPPED / "mnist-dcgan-cond.safetensors"), "--image",
+                 str(tmp_path / "bad.png")]) == 2
+    assert "error:" in capsys.readouterr().err
