@@ -55,19 +55,21 @@ def main() -> None:
     pid = os.getpid()
     try:
         time.sleep(60)
-        first, rss_first, t0 = tracemalloc.take_snapshot(), rss_mb(pid), time.time()
+        first, t0, readings = tracemalloc.take_snapshot(), time.time(), []
         while time.time() < t0 + 60 * (args.minutes - 1):
             time.sleep(30)
-            print(f"{(time.time() - t0) / 60 + 1:5.1f} min: RSS {rss_mb(pid):.0f} MB, traced "
+            readings.append(rss_mb(pid))  # between the snapshots: a snapshot itself costs RSS
+            print(f"{(time.time() - t0) / 60 + 1:5.1f} min: RSS {readings[-1]:.0f} MB, traced "
                   f"{tracemalloc.get_traced_memory()[0] / 2**20:.1f} MB", flush=True)
-        last, rss_last = tracemalloc.take_snapshot(), rss_mb(pid)
+        last = tracemalloc.take_snapshot()
     finally:
         users.terminate()
         users.wait(timeout=30)
     diff = [d for d in last.compare_to(first, "traceback") if d.size_diff > 0]
     traced = sum(d.size_diff for d in last.compare_to(first, "filename")) / 2**20
-    print(f"\nover {args.minutes - 1:g} minutes: RSS {rss_first:.0f} -> {rss_last:.0f} MB "
-          f"({rss_last - rss_first:+.0f}), traced Python heap {traced:+.1f} MB")
+    print(f"\nover {args.minutes - 1:g} minutes: RSS {readings[0]:.0f} -> {readings[-1]:.0f} MB "
+          f"({readings[-1] - readings[0]:+.0f}, from the first to the last reading between the snapshots), "
+          f"traced Python heap {traced:+.1f} MB")
     outputs = list(studio.outputs.folder.rglob("*.*"))
     temp_files = sum(len(s) for s in demo.temp_file_sets)
     print(f"output files on disk: {len(outputs)}; paths in Gradio's temp_file_sets: {temp_files}")
