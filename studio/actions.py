@@ -99,7 +99,7 @@ class Studio:
             z += offsets @ m.directions()
         return z
 
-    def slider_image(self, key, seed, class_name, basis, *values) -> tuple[Image.Image, str, str]:
+    def slider_image(self, key, seed, class_name=None, basis="principal", *values) -> tuple[Image.Image, str, str]:
         m = self.model(key)
         label = self.class_index(m, class_name)
         z = self.slider_latent(m, seed, basis, values)
