@@ -77,13 +77,11 @@ def one_request(client, model: dict, rng: random.Random, identical: bool) -> lis
 
 def check_files(result) -> None:
     """Decode every returned PNG/GIF to its last frame: a truncated file raises."""
-    from PIL import Image, ImageSequence
+    from gan.images import decode_all_frames
 
     for value in result if isinstance(result, (tuple, list)) else [result]:
         if isinstance(value, str) and value.endswith((".png", ".gif")):
-            with Image.open(value) as image:
-                for frame in ImageSequence.Iterator(image):
-                    frame.load()
+            decode_all_frames(value)
 
 
 def run_users(url: str, users: int, requests: int | None, deadline: float | None,

@@ -46,3 +46,12 @@ def gif_bytes(frames: list[Image.Image], frame_ms: int = 80, boomerang: bool = T
     buf = io.BytesIO()
     seq[0].save(buf, format="GIF", save_all=True, append_images=seq[1:], duration=frame_ms, loop=0)
     return buf.getvalue()
+
+
+def decode_all_frames(path: str) -> str:
+    """Decode an image file to its last frame and return its format; a truncated file raises."""
+    with Image.open(path) as image:
+        for index in range(getattr(image, "n_frames", 1)):
+            image.seek(index)
+            image.load()
+        return image.format

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .data import to_model_range
 from .sampling import class_labels, latent_for_seeds, output_range, to_uint8
 
 DEFAULT_STEPS = 100
@@ -40,11 +41,6 @@ class Inversion:
     image: np.ndarray  # [28, 28] uint8, the reconstruction
     distance: float  # mean absolute pixel difference to the target, 0-1
     ranking: list[tuple[int, float]]  # (class, distance), best first (conditional models)
-
-
-def to_model_range(target_u8: np.ndarray, generator) -> torch.Tensor:
-    lo, hi = output_range(generator)
-    return torch.as_tensor(target_u8, dtype=torch.float32).view(1, 1, 28, 28) / 255 * (hi - lo) + lo
 
 
 class FeatureLoss:
@@ -86,7 +82,7 @@ def invert(generator, target_u8: np.ndarray, steps: int = DEFAULT_STEPS, classif
     if not 0 <= steps <= MAX_STEPS:
         raise ValueError(f"steps must lie in 0-{MAX_STEPS}, got {steps}")
     generator.eval()
-    target = to_model_range(target_u8, generator)
+    target = to_model_range(torch.as_tensor(target_u8).view(1, 28, 28), output_range(generator))
     lo, hi = output_range(generator)
     all_labels: list[int | None] = list(range(generator.num_classes)) or [None]
     starts, start_errors = best_starts(generator, target, all_labels, candidates)

@@ -199,8 +199,9 @@ class SelfConditioned(nn.Module):
     """An unconditional generator made of a conditional one trained on label-free modes (gan/clusters.py).
 
     Its latent has one coordinate more than the network's: coordinate 0 picks the mode and the
-    rest feed the network, so the network's latent stays independent of the mode, as in training
-    (the mode read from the network's own z[0] measured FD 3.51 against 3.20). The mode is
+    rest feed the network, so the network's latent is independent of the mode, as in training.
+    (Reading the mode from the network's own z[0] first seemed to cost FD, 3.51 vs 3.20, but that
+    gap was within the ±0.2 that FD moves with the seed set; see docs/experiments.md.) The mode is
     u = Phi(sqrt(d) * z[0] / |z|) mapped through the modes' cumulative frequencies: about uniform u
     gives modes in their data frequencies, the same seed always gives the same mode, and
     truncation (which scales z) keeps every sample in its mode. Pasted, slider-moved and

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 from gradio_client import Client
-from PIL import Image, ImageSequence
+
+from gan.images import decode_all_frames
 
 CLIENTS, CALLS = 8, 12
 CALL_TIMEOUT_S = 120  # a call that never answers counts as a failure instead of hanging the suite
@@ -25,14 +27,6 @@ IDENTICAL_CALLS = {
     "/interpolate": ("mnist-small", 1, 2, None, None, 16, "slerp", ""),
     "/models": (),
 }
-
-
-def assert_complete_image(path: str) -> str:
-    """Decode every frame to the end: a truncated PNG or GIF raises here."""
-    with Image.open(path) as image:
-        for frame in ImageSequence.Iterator(image):
-            frame.load()
-        return image.format
 
 
 def files_in(result) -> list[str]:
@@ -52,7 +46,7 @@ def hammer(url: str, api_name: str, args: tuple, download_root) -> tuple[list[st
         for _ in range(CALLS):
             try:
                 result = client.submit(*args, api_name=api_name).result(timeout=CALL_TIMEOUT_S)
-                seen = [assert_complete_image(p) for p in files_in(result)]
+                seen = [decode_all_frames(p) for p in files_in(result)]
                 with lock:
                     formats.extend(seen)
             except Exception as e:  # collected, so one failure does not hide the others
@@ -80,9 +74,9 @@ def test_every_endpoint_default_is_a_valid_call(app_url):
     client = Client(app_url, verbose=False)
     for api_name in IDENTICAL_CALLS:
         for path in files_in(client.predict(api_name=api_name)):
-            assert assert_complete_image(path) in {"PNG", "GIF"}, api_name
+            assert decode_all_frames(path) in {"PNG", "GIF"}, api_name
     strip, gif, info = client.predict("mnist-small", 1, 2, api_name="/interpolate")
-    assert assert_complete_image(strip) == "PNG" and assert_complete_image(gif) == "GIF" and "seed 1 → seed 2" in info
+    assert decode_all_frames(strip) == "PNG" and decode_all_frames(gif) == "GIF" and "seed 1 → seed 2" in info
 
 
 def test_output_files_are_written_once_and_never_rewritten(tmp_path, monkeypatch):
@@ -100,3 +94,17 @@ def test_output_files_are_written_once_and_never_rewritten(tmp_path, monkeypatch
     # Each app process gets its own folder: another process's clean-up cannot delete our files.
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
     assert OutputFiles.in_gradio_cache().folder != OutputFiles.in_gradio_cache().folder
+
+
+def test_a_truncated_png_or_gif_is_caught(tmp_path):
+    """The check the concurrency tests rely on: half a file must not decode."""
+    from gan.images import gif_bytes, make_grid, png_bytes
+
+    grid = make_grid(np.random.default_rng(0).integers(0, 255, (16, 28, 28)), scale=2)
+    for name, data in (("a.png", png_bytes(grid)), ("a.gif", gif_bytes([grid, grid.rotate(90), grid.rotate(180)]))):
+        whole, half = tmp_path / name, tmp_path / f"half-{name}"
+        whole.write_bytes(data)
+        half.write_bytes(data[: len(data) // 2])
+        assert decode_all_frames(str(whole)) in {"PNG", "GIF"}
+        with pytest.raises((OSError, SyntaxError, ValueError)):
+            decode_all_frames(str(half))
