@@ -121,12 +121,10 @@ def invert(generator, target_u8: np.ndarray, steps: int = DEFAULT_STEPS, classif
 
 
 def main(argv: list[str] | None = None) -> int:
-    from PIL import Image
-
     from .checkpoint import CheckpointError, load_generator
     from .classifier import load_classifier
     from .images import make_grid
-    from .preprocess import NoInk, mnist_style
+    from .preprocess import BadPicture, mnist_style, open_picture
 
     ap = argparse.ArgumentParser(prog="python -m gan.invert", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -137,14 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         generator, meta = load_generator(args.checkpoint)
-        with Image.open(args.image) as picture:
-            target = mnist_style(picture, meta["dataset"])
+        with open(args.image, "rb") as file:
+            target = mnist_style(open_picture(file), meta["dataset"])
         try:
             classifier = load_classifier(meta["dataset"])[0]
         except CheckpointError:
             classifier = None
         found = invert(generator, target, args.steps, classifier)
-    except (CheckpointError, OSError, NoInk, ValueError) as e:
+    except (CheckpointError, OSError, BadPicture, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     make_grid(np.stack([target, found.image]), nrow=2, scale=8).save(args.out)

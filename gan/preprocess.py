@@ -13,10 +13,36 @@ import numpy as np
 from PIL import Image
 
 INK_THRESHOLD = 0.2  # of the (inverted) range: what counts as ink when finding the bounding box
+MAX_PIXELS = 4096 * 4096  # larger pictures are refused from their header, before any decoding
 
 
-class NoInk(ValueError):
+class BadPicture(ValueError):
+    """A file that is not a usable picture; the message says why."""
+
+
+class NoInk(BadPicture):
     """The picture is blank: nothing to find."""
+
+
+def open_picture(source) -> Image.Image:
+    """Open and decode a picture (a path or a binary file), refusing what would hurt or mislead:
+    non-images, truncated files, decompression bombs (by the size in the header) and animations."""
+    try:
+        image = Image.open(source)
+    except Image.DecompressionBombError:
+        raise BadPicture(f"the picture is too large (at most {MAX_PIXELS:,} pixels)") from None
+    except (OSError, SyntaxError, ValueError) as e:  # Pillow's UnidentifiedImageError is an OSError
+        raise BadPicture(f"not a readable image ({e})") from None
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise BadPicture(f"the picture is {width}x{height}; at most {MAX_PIXELS:,} pixels are accepted")
+    if getattr(image, "n_frames", 1) > 1:
+        raise BadPicture("an animated picture: upload a single still image")
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError) as e:
+        raise BadPicture(f"the image file is damaged ({e})") from None
+    return image
 
 
 def to_grey(image: Image.Image) -> np.ndarray:

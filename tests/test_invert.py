@@ -9,6 +9,7 @@ from PIL import Image
 
 from gan.checkpoint import load_generator
 from gan.classifier import load_classifier
+from gan.images import png_bytes
 from gan.invert import invert, main
 from gan.preprocess import NoInk, mnist_style
 from gan.sampling import sample
@@ -77,3 +78,48 @@ def test_cli_writes_input_and_reconstruction(tmp_path, mnist_test_images, capsys
     assert main(["--checkpoint", str(SHIPPED / "mnist-dcgan-cond.safetensors"), "--image",
                  str(tmp_path / "bad.png")]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A tiny PNG file that declares a huge image: decoding it would allocate width x height bytes."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = zlib.compress(b"\x00" * (width + 1) * 8, 9)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("bomb.png", png_header_only(30_000, 30_000), "too large"),
+    ("big.png", png_header_only(5_000, 5_000), "at most 16,777,216 pixels"),
+    ("text.png", b"not an image at all", "not a readable image"),
+])
+def test_hostile_files_are_refused_with_a_clear_message(tmp_path, capsys, name, data, message):
+    from gan.preprocess import BadPicture, open_picture
+
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(BadPicture, match=message):
+        open_picture(tmp_path / name)
+    assert main(["--checkpoint", str(SHIPPED / "mnist-dcgan-cond.safetensors"), "--image", str(tmp_path / name)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_truncated_and_animated_pictures_are_refused(tmp_path):
+    import io
+
+    from gan.preprocess import BadPicture, open_picture
+
+    picture = Image.new("L", (200, 200), 255)
+    picture.paste(0, (90, 20, 110, 180))
+    with pytest.raises(BadPicture, match="damaged"):
+        open_picture(io.BytesIO(png_bytes(picture)[:300]))
+    buffer = io.BytesIO()
+    picture.save(buffer, "GIF", save_all=True, append_images=[picture.rotate(45)])
+    with pytest.raises(BadPicture, match="animated"):
+        open_picture(io.BytesIO(buffer.getvalue()))
+    with pytest.raises(NoInk):  # a 1x1 picture has nothing to find
+        mnist_style(open_picture(io.BytesIO(png_bytes(Image.new("L", (1, 1), 0)))))
