@@ -4,8 +4,9 @@
     python app.py --checkpoints runs/ --port 8000
 
 Tabs: Sample (grids from seeds), Latent sliders (principal directions or raw dims),
-Interpolate (strip + GIF, class morphs for conditional models). Every action is also a
-named API endpoint: /models, /model_card, /sample, /slider_image, /interpolate.
+Interpolate (strip + GIF, class morphs for conditional models), Your drawing (find a picture in
+the model, then edit or morph it). Every action is also a named API endpoint: /models,
+/model_card, /sample, /slider_image, /interpolate, /invert.
 
 Configuration (flags win over environment variables):
   GAN_CHECKPOINTS      checkpoint folder (default: checkpoints/ beside this file)
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from gan.invert import DEFAULT_STEPS, MAX_STEPS
 from studio.actions import ALL_CLASSES, BASES, MODES, Studio
 from studio.outputs import OutputFiles
 from studio.registry import NUM_DIRECTIONS, ModelRegistry
@@ -109,7 +111,7 @@ def build_app(studio: Studio, workers: int = 2) -> gr.Blocks:
                 card_image = gr.Image(format="png", type="pil", label="Seeds 0-63", buttons=["download"],
                                       elem_id="card-image")
 
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("Sample", id="sample"):
                 with gr.Row():
                     with gr.Column(scale=1, min_width=260):
@@ -134,6 +136,9 @@ def build_app(studio: Studio, workers: int = 2) -> gr.Blocks:
                         slider_seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Base seed")
                         slider_class = gr.Dropdown(first_classes, value=first_classes[0] if first_classes else None,
                                                    allow_custom_value=True, label="Class", visible=bool(first_classes))
+                        base_latent = gr.Textbox("", label="Start from a latent (optional, overrides the base seed)",
+                                                 lines=2, elem_id="slider-base-latent",
+                                                 info="'Edit in Latent sliders' on Your drawing puts its latent here")
                         basis = gr.Radio(list(BASES), value="principal", label="Slider directions",
                                          info="principal: strongest visual changes (PCA); raw: first latent dims")
                         sliders = [gr.Slider(-MAX_SLIDER / 2, MAX_SLIDER / 2, 0.0, step=0.1, label=f"Direction {i + 1}",
@@ -147,6 +152,7 @@ def build_app(studio: Studio, workers: int = 2) -> gr.Blocks:
                         slider_info = gr.Textbox(label="Produced by", interactive=False)
                         latent_text = gr.Textbox(label="Latent vector (copy it, or use it as an interpolation start)",
                                                  lines=3, interactive=False, elem_id="latent-vector")
+                        slider_neighbours = gr.Button("Nearest training images", elem_id="slider-neighbours")
 
             with gr.Tab("Interpolate", id="interpolate"):
                 with gr.Row():
@@ -159,7 +165,10 @@ def build_app(studio: Studio, workers: int = 2) -> gr.Blocks:
                                                       allow_custom_value=True, label="Start class", visible=bool(first_classes))
                             end_class = gr.Dropdown(first_classes, value=first_classes[-1] if first_classes else None,
                                                     allow_custom_value=True, label="End class", visible=bool(first_classes))
-                        start_latent = gr.Textbox("", label="Start latent (optional, overrides start seed)", lines=2)
+                        start_latent = gr.Textbox("", label="Start latent (optional, overrides start seed)", lines=2,
+                                                  elem_id="start-latent")
+                        end_latent = gr.Textbox("", label="End latent (optional, overrides end seed)", lines=2,
+                                                elem_id="end-latent")
                         use_slider = gr.Button("Use current slider vector as start")
                         frames = gr.Slider(2, MAX_FRAMES, 16, step=1, label="Frames")
                         mode = gr.Radio(list(MODES), value="slerp", label="Path",
@@ -172,17 +181,58 @@ def build_app(studio: Studio, workers: int = 2) -> gr.Blocks:
                                        elem_id="gif-image")
                         interp_info = gr.Textbox(label="Produced by", interactive=False)
 
+            with gr.Tab("Your drawing", id="drawing") as drawing_tab:
+                with gr.Row():
+                    with gr.Column(scale=1, min_width=300):
+                        canvas = gr.Sketchpad(type="pil", image_mode="RGBA", canvas_size=(280, 280), fixed_canvas=True,
+                                              brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"),
+                                              layers=False, transforms=(), label="Draw a digit (or a piece of clothing)",
+                                              elem_id="drawing-canvas")
+                        uploaded = gr.File(file_types=["image"], type="filepath", elem_id="drawing-upload",
+                                           label="…or upload a picture (PNG, JPEG, WebP; any size, colour or grey)")
+                        # What is found: the upload, or the drawing saved as PNG (the /invert endpoint's input)
+                        picture = gr.File(type="filepath", visible=False, label="Picture (PNG, JPEG or WebP)")
+                        steps = gr.Slider(0, MAX_STEPS, DEFAULT_STEPS, step=10, label="Optimisation steps",
+                                          info="0: the encoder's first guess (instant); more: closer, slower")
+                        find = gr.Button("Find in model", variant="primary", elem_id="find-drawing")
+                    with gr.Column(scale=2):
+                        with gr.Row():
+                            seen = gr.Image(format="png", type="pil", label="Your picture as the model sees it (28×28)",
+                                            buttons=[], elem_id="seen-image")
+                            found = gr.Image(format="png", type="pil", label="Closest image the model makes",
+                                             buttons=["download"], elem_id="found-image")
+                        found_info = gr.Textbox(label="Found", interactive=False, elem_id="found-info")
+                        found_class = gr.Textbox(label="Best class", interactive=False, elem_id="found-class")
+                        found_latent = gr.Textbox(label="Latent vector", lines=3, interactive=False,
+                                                  elem_id="found-latent")
+                        with gr.Row():
+                            to_sliders = gr.Button("Edit in Latent sliders", elem_id="to-sliders")
+                            to_start = gr.Button("Use as interpolation start", elem_id="to-start")
+                            to_end = gr.Button("Use as interpolation end", elem_id="to-end")
+                            found_neighbours = gr.Button("Nearest training images", elem_id="found-neighbours")
+
+        with gr.Accordion("Is it copying? Nearest training images", open=True, elem_id="neighbours-panel"):
+            gr.Markdown("Click any tile of a sample grid, or *Nearest training images* under the slider image "
+                        "or a drawing's reconstruction: its 8 nearest training images, by what they look like "
+                        "(the evaluator's features) and by their raw pixels.")
+            index_status = gr.Markdown(studio.indexes.status(), elem_id="index-status")
+            neighbours_out = gr.Image(format="png", type="pil", label="Nearest training images", buttons=["download"],
+                                      elem_id="neighbours-image")
+            neighbours_info = gr.Textbox(label="How close", interactive=False, elem_id="neighbours-info")
+            no_truncation = gr.Number(1.0, visible=False, label="Truncation")  # /neighbours takes one
+
         # --- events ------------------------------------------------------------------
-        slider_inputs = [model, slider_seed, slider_class, basis, *sliders]
+        slider_inputs = [model, slider_seed, slider_class, basis, base_latent, *sliders]
         slider_outputs = [slider_out, slider_info, latent_text]
         sample_inputs = [model, seed, n, truncation, sample_class]
 
-        def on_model(key):
+        def on_model(key):  # latents belong to one model: the pasted and found ones are cleared
             return (class_dropdown_update(studio, key, True), class_dropdown_update(studio, key, False),
-                    class_dropdown_update(studio, key, False), class_dropdown_update(studio, key, False))
+                    class_dropdown_update(studio, key, False), class_dropdown_update(studio, key, False), "", "", "")
 
         card = user_errors(studio.model_card)
-        model.change(on_model, model, [sample_class, slider_class, start_class, end_class], api_name=False) \
+        model.change(on_model, model, [sample_class, slider_class, start_class, end_class, base_latent, start_latent,
+                                       end_latent], api_name=False) \
             .then(card, model, [card_text, card_image], api_name="model_card") \
             .then(user_errors(studio.sample_grid), sample_inputs, [grid, grid_info], api_name=False) \
             .then(user_errors(studio.slider_image), slider_inputs, slider_outputs, api_name=False)
@@ -201,13 +251,58 @@ def build_app(studio: Studio, workers: int = 2) -> gr.Blocks:
         sliders[0].release(slider_fn, slider_inputs, slider_outputs, api_name="slider_image", show_progress="hidden")
         for control in (slider_seed, slider_class, basis):
             control.change(slider_fn, slider_inputs, slider_outputs, api_name=False, show_progress="hidden")
+        base_latent.blur(slider_fn, slider_inputs, slider_outputs, api_name=False, show_progress="hidden")
         randomize.click(lambda: random.randint(0, 1_000_000), None, slider_seed, api_name=False)
         reset.click(lambda: [0.0] * NUM_DIRECTIONS, None, sliders, api_name=False) \
             .then(slider_fn, slider_inputs, slider_outputs, api_name=False)
         use_slider.click(lambda text: text, latent_text, start_latent, api_name=False)
         interp_go.click(user_errors(studio.interpolate),
-                        [model, start_seed, end_seed, start_class, end_class, frames, mode, start_latent],
+                        [model, start_seed, end_seed, start_class, end_class, frames, mode, start_latent, end_latent],
                         [strip, gif, interp_info], api_name="interpolate")
+
+        # Your drawing: the most recent of drawing and upload is the one found; the canvas is saved as a
+        # file first, so the UI and the /invert endpoint share one path (a file, checked before decoding).
+        canvas.input(lambda: None, None, uploaded, api_name=False)
+        uploaded.upload(lambda: None, None, canvas, api_name=False)
+        drawing_tab.select(None, None, None, api_name=False,  # the brush ready, so the first stroke draws
+                           js="() => setTimeout(() => { const b = document.querySelector("
+                              "'#drawing-canvas button[aria-label=Brush]'); if (b && !b.classList.contains('selected')) "
+                              "b.click(); }, 300)")
+        find.click(user_errors(studio.picture_file), [canvas, uploaded], picture, api_name=False) \
+            .success(user_errors(studio.find_picture), [model, picture, steps],
+                     [seen, found, found_latent, found_class, found_info], api_name="invert")
+
+        def send_to(tab: str, n_resets: int = 0):
+            def handoff(latent, class_name):
+                if not latent:
+                    raise gr.Error("find a picture in the model first", print_exception=False)
+                return (latent, class_name or gr.update(), gr.Tabs(selected=tab)) + (0.0,) * n_resets
+            return handoff
+
+        to_sliders.click(send_to("sliders", NUM_DIRECTIONS), [found_latent, found_class],
+                         [base_latent, slider_class, tabs, *sliders], api_name=False) \
+            .success(slider_fn, slider_inputs, slider_outputs, api_name=False)
+        to_start.click(send_to("interpolate"), [found_latent, found_class], [start_latent, start_class, tabs],
+                       api_name=False)
+        to_end.click(send_to("interpolate"), [found_latent, found_class], [end_latent, end_class, tabs],
+                     api_name=False)
+
+        # Is it copying?
+        neighbours_outputs = [neighbours_out, neighbours_info]
+        neighbours_fn = user_errors(studio.neighbours)
+        tile_fn = user_errors(studio.tile_neighbours)
+
+        def on_tile(key, seed_value, n_value, truncation_value, class_name, evt: gr.SelectData):
+            return tile_fn(key, seed_value, n_value, truncation_value, class_name, *evt.index)
+
+        grid.select(on_tile, sample_inputs, neighbours_outputs, api_name=False)
+        slider_neighbours.click(neighbours_fn, [model, slider_seed, slider_class, no_truncation, latent_text],
+                                neighbours_outputs, api_name="neighbours")
+        found_neighbours.click(neighbours_fn, [model, slider_seed, found_class, no_truncation, found_latent],
+                               neighbours_outputs, api_name=False)
+        index_timer = gr.Timer(3)  # shows "index building" until every data set's index is settled
+        index_timer.tick(lambda: (studio.indexes.status(), gr.Timer(active=not studio.indexes.all_settled())),
+                         None, [index_status, index_timer], api_name=False, show_progress="hidden")
         gr.api(studio.list_models, api_name="models")
         if first:
             demo.load(sample_fn, sample_inputs, [grid, grid_info], api_name=False)
@@ -236,6 +331,7 @@ def main(argv=None) -> None:
     registry = ModelRegistry(args.checkpoints)
     log.info("loaded %d model(s) from %s; skipped %d", len(registry.models), args.checkpoints, len(registry.skipped))
     studio = Studio(registry, OutputFiles.in_gradio_cache())
+    studio.indexes.build_in_background()  # the page serves at once; neighbours say "building" meanwhile
     demo = build_app(studio, workers=args.concurrency)
     # Principal directions cost about a second per model: compute them off the request path.
     threading.Thread(target=lambda: [m.directions() for m in registry.models.values()], daemon=True).start()

@@ -71,7 +71,7 @@ def main() -> None:
         cls = m.class_names[0] if m.class_names else None
         m.directions()  # computed once per model at start-up, not per request
         grid = timed(lambda: png_bytes(studio.sample_grid(key, 0, 64, 1.0, cls or ALL_CLASSES)[0]), args.repeats)
-        slider = timed(lambda: png_bytes(studio.slider_image(key, 0, cls, "principal", 1.5, *zeros)[0]), args.repeats)
+        slider = timed(lambda: png_bytes(studio.slider_image(key, 0, cls, "principal", "", 1.5, *zeros)[0]), args.repeats)
         gif = timed(lambda: png_bytes(studio.interpolate(key, 1, 2, cls, cls, 16, "slerp")[0]), args.repeats)
         print(f"{key:24s} {grid[0]:8.1f} /{grid[1]:7.1f}  {slider[0]:7.1f} /{slider[1]:7.1f}  "
               f"{gif[0]:10.1f} /{gif[1]:9.1f}")

@@ -45,7 +45,7 @@ def main() -> None:
         if kind == 0:
             image = studio.sample_grid(m["name"], rng.randrange(10_000), 64, 1.0, cls or ALL_CLASSES)[0]
         elif kind == 1:
-            image = studio.slider_image(m["name"], rng.randrange(10_000), cls, "principal",
+            image = studio.slider_image(m["name"], rng.randrange(10_000), cls, "principal", "",
                                         *[rng.uniform(-3, 3) for _ in range(8)])[0]
         else:
             image = studio.interpolate(m["name"], 1, 2, cls, cls, 16, "slerp")[0]

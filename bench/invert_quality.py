@@ -1,18 +1,22 @@
-"""How well, and how fast, gan.invert finds test images in a model (issue #24's measurement, first part).
+"""How well gan.invert finds real test images in a model, by starting method (issue #24's measurement).
 
-    python bench/invert_quality.py --checkpoints checkpoints/mnist-dcgan-cond.safetensors --n 20 --steps 100
+    python bench/invert_quality.py --checkpoints checkpoints/mnist-dcgan-cond.safetensors --n 1000
 
 For each model: the first N test images of its data set (never trained on), drawn the way a person
 would bring them (dark ink on white, 5x larger, colour) and brought back by gan.preprocess; then
-inverted. Prints how often the evaluator reads the reconstruction as the input's true class, how
-often a conditional model's chosen class is the true label, the mean pixel distance, and the
-latency per image (p50 / p95, this process's threads).
+inverted by each method on the same images:
+  seeds-1000   best of 1,000 seeded latents (per class), no optimisation
+  encoder      the model's encoder alone (gan/encoder.py), no optimisation
+  seeds+opt    best of 128 seeds, then the default optimisation (the fallback without an encoder)
+  encoder+opt  the encoder, then the default optimisation (what the app does)
+Prints a markdown row per model and method: how often the evaluator reads the reconstruction as the
+input's true class, how often a conditional model's chosen class is the true label, and the mean
+pixel distance (mean absolute difference, 0-1). Latency: bench/invert_latency.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -26,36 +30,57 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gan.checkpoint import load_generator  # noqa: E402
 from gan.classifier import embed, load_classifier  # noqa: E402
 from gan.data import load_dataset  # noqa: E402
-from gan.invert import DEFAULT_STEPS, invert  # noqa: E402
+from gan.encoder import load_encoder  # noqa: E402
+from gan.invert import CANDIDATES, DEFAULT_STEPS, invert_many  # noqa: E402
 from gan.preprocess import mnist_style  # noqa: E402
+
+METHODS = {  # name: (use the encoder, seeded candidates, optimisation steps)
+    "seeds-1000": (False, 1000, 0),
+    "encoder": (True, 0, 0),
+    "seeds+opt": (False, CANDIDATES, DEFAULT_STEPS),
+    "encoder+opt": (True, 0, DEFAULT_STEPS),
+}
+
+
+def as_a_user_brings_it(digit: np.ndarray, dataset: str) -> np.ndarray:
+    drawn = Image.fromarray(255 - digit).resize((140, 140), Image.BILINEAR).convert("RGB")
+    return mnist_style(drawn, dataset)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoints", nargs="+", required=True)
-    ap.add_argument("--n", type=int, default=20)
-    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--batch", type=int, default=100, help="pictures inverted together (each on its own)")
+    ap.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS))
     args = ap.parse_args()
-    print(f"torch threads: {torch.get_num_threads()}")
+    print(f"torch threads: {torch.get_num_threads()}, {args.n} test images per model")
+    print("| model | method | class agreement | chosen class = label | mean distance | seconds |")
+    print("|---|---|---|---|---|---|")
     for path in args.checkpoints:
         generator, meta = load_generator(path)
+        encoder = load_encoder(path)
         classifier = load_classifier(meta["dataset"])[0]
         images, labels = load_dataset(meta["dataset"], "test", limit=args.n)
-        agree, chosen, distances, seconds = 0, 0, [], []
-        for digit, label in zip(images.squeeze(1).numpy(), labels.tolist()):
-            drawn = Image.fromarray(255 - digit).resize((140, 140), Image.BILINEAR).convert("RGB")
+        targets = np.stack([as_a_user_brings_it(d, meta["dataset"]) for d in images.numpy()])
+        for method in args.methods:
+            use_encoder, candidates, steps = METHODS[method]
+            if use_encoder and encoder is None:
+                print(f"| {Path(path).stem} | {method} | no encoder file | | | |", flush=True)
+                continue
             t0 = time.perf_counter()
-            found = invert(generator, mnist_style(drawn, meta["dataset"]), args.steps, classifier)
-            seconds.append(time.perf_counter() - t0)
-            _, probs = embed(classifier, torch.tensor(found.image, dtype=torch.float32).view(1, 1, 28, 28) / 127.5 - 1)
-            agree += int(probs.argmax()) == label
-            chosen += found.label == label
-            distances.append(found.distance)
-        q = statistics.quantiles(seconds, n=20) if len(seconds) > 1 else seconds * 19
-        cls = f", chosen class = label {chosen}/{args.n}" if meta["num_classes"] else ""
-        print(f"{Path(path).stem}: reconstruction read as the input's class {agree}/{args.n}{cls}, "
-              f"mean distance {np.mean(distances):.4f}, latency p50 {statistics.median(seconds):.2f} s, "
-              f"p95 {q[18]:.2f} s ({args.steps} steps)", flush=True)
+            found = []
+            for start in range(0, len(targets), args.batch):
+                found += invert_many(generator, targets[start:start + args.batch], steps, classifier,
+                                     encoder if use_encoder else None, candidates or CANDIDATES)
+            seconds = time.perf_counter() - t0
+            recon = torch.tensor(np.stack([f.image for f in found]), dtype=torch.float32)[:, None] / 127.5 - 1
+            read_as = embed(classifier, recon)[1].argmax(1)
+            agree = (read_as == labels).float().mean().item()
+            chosen = np.mean([f.label == y for f, y in zip(found, labels.tolist())]) if meta["num_classes"] else None
+            chosen_text = f"{chosen:.1%}" if chosen is not None else "–"
+            print(f"| {Path(path).stem} | {method} | {agree:.1%} | {chosen_text} | "
+                  f"{np.mean([f.distance for f in found]):.4f} | {seconds:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

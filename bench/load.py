@@ -68,7 +68,7 @@ def one_request(client, model: dict, rng: random.Random, identical: bool) -> lis
                               api_name="/sample")
     if kind == "slider":
         values = [0.0 if identical else round(rng.uniform(-3, 3), 1) for _ in range(8)]
-        return client.predict(model["name"], seed(), cls, "principal", *values, api_name="/slider_image")
+        return client.predict(model["name"], seed(), cls, "principal", "", *values, api_name="/slider_image")
     if kind == "card":
         return client.predict(model["name"], api_name="/model_card")
     start, end = (1, 2) if identical else (seed(), seed())

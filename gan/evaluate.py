@@ -14,6 +14,9 @@ Metrics (10,000 generated vs the 10,000 test images, fixed seeds, so reruns agre
   class's test images, beside the same two numbers for real training images (the per-class floor).
   Shows which classes hold a model back, and whether samples are more clear-cut than real images
   (accuracy above the real one: the class boundaries are sharpened, at the cost of FD)
+- memorised: share of samples closer to their nearest training image (in the same features) than
+  99% of real test images are (real images: ~1% by construction; far above: the model copies);
+  nn_ratio: median nearest-training distance of the samples / of the test images (gan/neighbours.py)
 - inception_fid (only with --inception, when pytorch-fid or torch-fidelity and their weights are
   available; see gan/inception_fid.py): the ImageNet-Inception FID, for comparison with papers
 """
@@ -34,6 +37,7 @@ from .classifier import embed, load_classifier
 from .data import DataError, load_dataset, to_model_range
 from .fileio import atomic_write
 from .inception_fid import Extractor, InceptionUnavailable, inception_features, load_extractor
+from .neighbours import TrainingIndex
 from .sampling import latent_for_seeds, output_range
 
 NUM_SAMPLES = 10_000
@@ -150,6 +154,11 @@ def evaluate_generator(path, n: int = NUM_SAMPLES, data_dir=None, evaluator_dir=
         metrics["class_accuracy"] = round(float((probs.argmax(1) == labels).double().mean()), 4)
         if per_class:
             metrics["per_class"] = class_report(meta, feats, probs, labels, n, data_dir, evaluator_dir)
+    try:
+        index = TrainingIndex.load_or_build(meta["dataset"], data_dir, evaluator_dir)
+        metrics.update(index.memorisation(((images + 1) * 127.5).round().to(torch.uint8).squeeze(1)))
+    except DataError:  # the index needs the training images; the other metrics only the test split
+        pass
     if inception is not None:
         real = real_inception_features(meta["dataset"], inception, data_dir)
         metrics["inception_fid"] = round(frechet_distance(inception_features(inception, images), real), 3)

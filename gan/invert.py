@@ -3,13 +3,15 @@
     python -m gan.invert --checkpoint checkpoints/mnist-dcgan-cond.safetensors --image my.png --out found.png
 
 GAN inversion in two stages, as StyleGAN's projector does it: a good start, then a short
-optimisation of the latent. The start is the best of `candidates` seeded latents (per class, for
-conditional models, which try every class, optimise the TOP_CLASSES best starts and rank them
-all). Then Adam moves the latents to minimise
-the pixel error plus a feature error in the evaluator classifier's features (what the image looks
-like, not only where its pixels are), with a prior term that keeps |z|^2 near its typical value
-latent_dim, so the result stays an image the model would draw. Everything is seeded: the same
-picture and steps give the same result.
+optimisation of the latent. The start comes from the generator's encoder (gan/encoder.py) when
+one is saved beside the checkpoint, otherwise it is the best of `candidates` seeded latents.
+Conditional models try every class: the encoder's best start decides it, or, starting from
+seeds, the TOP_CLASSES best starts are optimised and the best fit wins.
+Adam then moves the latents to minimise the pixel error plus a feature error in the evaluator
+classifier's features (what the image looks like, not only where its pixels are), with a prior
+term that keeps |z|^2 near its typical value latent_dim, so the result stays an image the model
+would draw. Everything is seeded and every picture is optimised on its own (batches only share
+the arithmetic): the same picture and steps give the same result.
 """
 
 from __future__ import annotations
@@ -20,15 +22,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .data import to_model_range
-from .sampling import class_labels, latent_for_seeds, output_range, to_uint8
+from .sampling import latent_for_seeds, output_range, to_uint8
 
 DEFAULT_STEPS = 100
-MAX_STEPS = 1000
-CANDIDATES = 128  # seeded starting latents per class
-TOP_CLASSES = 3  # conditional models: every class gets a start, the best few are optimised
+MAX_STEPS = 500
+CANDIDATES = 128  # seeded starting latents per class when there is no encoder
+TOP_CLASSES = 3  # conditional models without an encoder: the classes of the best few seeded starts are optimised
 FEATURE_WEIGHT = 0.5
 PRIOR_WEIGHT = 0.02
 LEARNING_RATE = 0.05
@@ -41,17 +42,18 @@ class Inversion:
     image: np.ndarray  # [28, 28] uint8, the reconstruction
     distance: float  # mean absolute pixel difference to the target, 0-1
     ranking: list[tuple[int, float]]  # (class, distance), best first (conditional models)
+    start: str  # "encoder" or "best of N seeds"
 
 
 class FeatureLoss:
-    """Squared distance in the evaluator's 128-d features, relative to the target's own size."""
+    """Squared distance in the evaluator's 128-d features, relative to each target's own size."""
 
-    def __init__(self, classifier, target: torch.Tensor, data_range: tuple[float, float]):
+    def __init__(self, classifier, targets: torch.Tensor, data_range: tuple[float, float]):
         lo, hi = data_range
         self.classifier, self.lo, self.hi = classifier.eval(), lo, hi
         with torch.no_grad():
-            self.target = classifier(self.to_evaluator(target))[0]
-        self.scale = self.target.pow(2).mean().clamp(min=1e-6)
+            self.target = classifier(self.to_evaluator(targets))[0]
+        self.scale = self.target.pow(2).mean(dim=1).clamp(min=1e-6)
 
     def to_evaluator(self, x: torch.Tensor) -> torch.Tensor:  # the evaluator reads [-1, 1]
         return (x - self.lo) / (self.hi - self.lo) * 2 - 1
@@ -61,68 +63,121 @@ class FeatureLoss:
         return (feats - self.target).pow(2).mean(dim=1) / self.scale
 
 
-def best_starts(generator, target: torch.Tensor, labels: list[int | None],
-                candidates: int) -> tuple[torch.Tensor, list[float]]:
-    """Per label, the seeded latent (seeds 0..candidates-1) whose image is nearest the target in
-    pixels, and that mean absolute error (in the generator's range)."""
+def labels_of(generator) -> list[int | None]:
+    return list(range(generator.num_classes)) or [None]
+
+
+def as_labels(labels: list[int | None], n: int) -> torch.Tensor | None:
+    return None if labels == [None] else torch.tensor(labels).repeat_interleave(n)
+
+
+@torch.inference_mode()
+def seed_starts(generator, targets: torch.Tensor, candidates: int) -> torch.Tensor:
+    """[B, L, d]: per target and label, the seeded latent (seeds 0..candidates-1) nearest in pixels."""
     z = latent_for_seeds(range(candidates), generator.latent_dim)
-    starts, errors = [], []
-    with torch.inference_mode():
-        for label in labels:
-            y = class_labels(label, candidates, generator.num_classes)
-            error = (generator(z, y) - target).abs().flatten(1).mean(1)
-            starts.append(z[error.argmin()])
-            errors.append(float(error.min()))
-    return torch.stack(starts), errors
+    flat = targets.flatten(1)
+    best = []
+    for label in labels_of(generator):
+        images = generator(z, as_labels([label], candidates)).flatten(1)
+        # squared distances by one matrix product: |a|^2 - 2ab + |b|^2
+        d2 = images.pow(2).sum(1)[None] - 2 * flat @ images.T
+        best.append(z[d2.argmin(1)])
+    return torch.stack(best, 1)
 
 
-def invert(generator, target_u8: np.ndarray, steps: int = DEFAULT_STEPS, classifier=None,
-           candidates: int = CANDIDATES) -> Inversion:
-    """Find the latent (and class) of `generator` whose image is closest to the 28x28 uint8 `target_u8`."""
+@torch.inference_mode()
+def encoder_starts(encoder, generator, targets: torch.Tensor) -> torch.Tensor:
+    """[B, L, d]: the encoder's latent for each target, once per label."""
+    labels = labels_of(generator)
+    return torch.stack([encoder(targets, as_labels([label], len(targets))) for label in labels], 1)
+
+
+def fit_loss(images: torch.Tensor, targets: torch.Tensor, feature_loss: FeatureLoss | None) -> torch.Tensor:
+    """Per row: how badly an image fits its target (pixel MSE + weighted feature distance). Optimised,
+    and also what picks the class: pixels alone cannot tell a thin 4 from a 1, the features can."""
+    loss = (images - targets).pow(2).flatten(1).mean(1)
+    return loss if feature_loss is None else loss + FEATURE_WEIGHT * feature_loss(images)
+
+
+def optimise(generator, z: torch.Tensor, labels: torch.Tensor | None, targets: torch.Tensor, steps: int,
+             feature_loss: FeatureLoss | None) -> torch.Tensor:
+    """Adam on the latents `z` [R, d]; row r is matched to targets[r]."""
+    z = z.clone().requires_grad_(True)
+    optimiser = torch.optim.Adam([z], lr=LEARNING_RATE)
+    for _ in range(steps):
+        loss = fit_loss(generator(z, labels), targets, feature_loss) + PRIOR_WEIGHT * (z.pow(2).mean(1) - 1).pow(2)
+        # The gradient for z only, without touching the shared model's parameters (or their
+        # requires_grad), so inversions and sampling can run at once on one loaded model.
+        # Each row's loss depends on its own latent only, so the sum optimises every row alone.
+        (z.grad,) = torch.autograd.grad(loss.sum(), z)
+        optimiser.step()
+    return z.detach()
+
+
+def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, classifier=None, encoder=None,
+                candidates: int = CANDIDATES) -> list[Inversion]:
+    """Invert each 28x28 uint8 picture of `targets_u8` [B, 28, 28] into `generator`."""
     if not 0 <= steps <= MAX_STEPS:
         raise ValueError(f"steps must lie in 0-{MAX_STEPS}, got {steps}")
     generator.eval()
-    target = to_model_range(torch.as_tensor(target_u8).view(1, 28, 28), output_range(generator))
-    lo, hi = output_range(generator)
-    all_labels: list[int | None] = list(range(generator.num_classes)) or [None]
-    starts, start_errors = best_starts(generator, target, all_labels, candidates)
-    kept = sorted(range(len(all_labels)), key=lambda i: start_errors[i])[:TOP_CLASSES]
-    labels = [all_labels[i] for i in kept]
-    y = None if labels == [None] else torch.tensor(labels)
-    z = starts[kept].clone().requires_grad_(True)
-    feature_loss = FeatureLoss(classifier, target, output_range(generator)) if classifier is not None else None
-    optimiser = torch.optim.Adam([z], lr=LEARNING_RATE)
-    frozen = [p for p in generator.parameters() if p.requires_grad]
-    for p in frozen:  # gradients for z only
-        p.requires_grad_(False)
-    try:
-        for _ in range(steps):
-            images = generator(z, y)
-            loss = (images - target).pow(2).flatten(1).mean(1)
-            if feature_loss is not None:
-                loss = loss + FEATURE_WEIGHT * feature_loss(images)
-            loss = loss + PRIOR_WEIGHT * (z.pow(2).mean(1) - 1).pow(2)
-            optimiser.zero_grad(set_to_none=True)
-            loss.sum().backward()  # each row's loss depends on its own latent only
-            optimiser.step()
-    finally:
-        for p in frozen:
-            p.requires_grad_(True)
+    data_range = lo, hi = output_range(generator)
+    targets = to_model_range(torch.as_tensor(np.asarray(targets_u8)).view(-1, 28, 28), data_range)
+    b, labels = len(targets), labels_of(generator)
+    k = len(labels)
+
+    def features_of(t):
+        return FeatureLoss(classifier, t, data_range) if classifier is not None else None
+
+    starts = encoder_starts(encoder, generator, targets) if encoder is not None else \
+        seed_starts(generator, targets, candidates)  # [B, L, d]
     with torch.inference_mode():
-        images = generator(z.detach(), y)
-    distances = ((images - target).abs().flatten(1).mean(1) / (hi - lo)).tolist()
-    best = min(range(len(labels)), key=lambda i: distances[i])
-    # Ranking: the optimised classes by their final distance, then the others by their start's.
-    ranking = sorted(zip(labels, distances), key=lambda r: r[1]) + sorted(
-        ((all_labels[i], start_errors[i] / (hi - lo)) for i in range(len(all_labels)) if i not in kept),
-        key=lambda r: r[1])
-    return Inversion(z=z.detach()[best], label=labels[best], image=to_uint8(images[best:best + 1], (lo, hi))[0],
-                     distance=distances[best], ranking=ranking if y is not None else [])
+        every_target = targets.repeat_interleave(k, 0)
+        start_images = generator(starts.flatten(0, 1), None if labels == [None] else torch.arange(k).repeat(b))
+        start_score = fit_loss(start_images, every_target, features_of(every_target)).view(b, k)
+    # With an encoder the class is decided by its starts: optimisation lets a conditional generator bend
+    # any class toward the picture (a thin 4 into a 1's bar), so optimising several classes and keeping
+    # the closest picks the wrong class more often (mnist-dcgan-cond, 100 test digits: 85-90% vs 96-98%;
+    # docs/inversion.md). Seeded starts are too coarse to decide it: their best few are optimised.
+    top = 1 if encoder is not None else min(TOP_CLASSES, k)
+    kept = start_score.argsort(1)[:, :top]  # [B, top]
+    y = None if labels == [None] else kept.flatten()
+    targets = targets.repeat_interleave(top, 0)
+    feature_loss = features_of(targets)
+    z = optimise(generator, starts[torch.arange(b)[:, None], kept].flatten(0, 1), y, targets, steps, feature_loss)
+    with torch.inference_mode():
+        images = generator(z, y)
+        score = fit_loss(images, targets, feature_loss).view(b, top)
+    distance = ((images - targets).abs().flatten(1).mean(1) / (hi - lo)).view(b, top)
+    pixels = to_uint8(images, data_range).reshape(b, top, 28, 28)
+    z = z.view(b, top, -1)
+    start = "encoder" if encoder is not None else f"best of {candidates} seeds"
+    found = []
+    for i in range(b):
+        order = score[i].argsort().tolist()
+        best = order[0]
+        ranking = []
+        if labels != [None]:  # optimised classes by their final fit, then the others by their start's
+            ranking = [(int(kept[i, j]), float(distance[i, j])) for j in order]
+            rest = [c for c in start_score[i].argsort().tolist() if c not in kept[i].tolist()]
+            with torch.inference_mode():
+                rest_distance = (start_images.view(b, k, -1)[i, rest] - targets[i * top].flatten()).abs().mean(1)
+            ranking += [(c, float(dist) / (hi - lo)) for c, dist in zip(rest, rest_distance)]
+        found.append(Inversion(z=z[i, best], label=None if labels == [None] else int(kept[i, best]),
+                               image=pixels[i, best], distance=float(distance[i, best]), ranking=ranking,
+                               start=start))
+    return found
+
+
+def invert(generator, target_u8: np.ndarray, steps: int = DEFAULT_STEPS, classifier=None, encoder=None,
+           candidates: int = CANDIDATES) -> Inversion:
+    """Find the latent (and class) of `generator` whose image is closest to the 28x28 uint8 `target_u8`."""
+    return invert_many(generator, np.asarray(target_u8)[None], steps, classifier, encoder, candidates)[0]
 
 
 def main(argv: list[str] | None = None) -> int:
     from .checkpoint import CheckpointError, load_generator
     from .classifier import load_classifier
+    from .encoder import load_encoder
     from .images import make_grid
     from .preprocess import BadPicture, mnist_style, open_picture
 
@@ -141,13 +196,13 @@ def main(argv: list[str] | None = None) -> int:
             classifier = load_classifier(meta["dataset"])[0]
         except CheckpointError:
             classifier = None
-        found = invert(generator, target, args.steps, classifier)
+        found = invert(generator, target, args.steps, classifier, load_encoder(args.checkpoint))
     except (CheckpointError, OSError, BadPicture, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     make_grid(np.stack([target, found.image]), nrow=2, scale=8).save(args.out)
     names = meta.get("class_names", [])
-    print(f"distance {found.distance:.4f} (mean absolute pixel difference, 0-1)")
+    print(f"distance {found.distance:.4f} (mean absolute pixel difference, 0-1); start: {found.start}")
     if found.ranking:
         print("classes, best first: " + ", ".join(f"{names[c] if c < len(names) else c} {d:.4f}"
                                                   for c, d in found.ranking))

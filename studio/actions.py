@@ -7,22 +7,33 @@ picture on the page can be reproduced from its caption.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from PIL import Image
 
 from gan.images import gif_bytes, make_grid, upscale
+from gan.invert import DEFAULT_STEPS
+from gan.neighbours import describe as describe_neighbours
+from gan.neighbours import neighbours_image
 from gan.sampling import generate, interpolate, latent_for_seeds, sample
 
+from .drawing import find_picture, read_picture
 from .metrics import metric_rows
+from .neighbours import NeighbourIndexes
 from .outputs import OutputFiles
 from .registry import DATASET_TITLES, NUM_DIRECTIONS, LoadedModel, ModelRegistry
 from .validation import (MAX_FRAMES, MAX_IMAGES, MAX_SEED, MAX_SLIDER, MAX_TRUNCATION, InvalidInput, as_choice,
-                         as_float, as_int, parse_latent)
+                         as_float, as_int, as_number, format_latent, parse_latent)
 
 ALL_CLASSES = "All classes"
 BASES = ("principal", "raw")
 MODES = ("lerp", "slerp")
 DISPLAY_WIDTH = 1024  # grids are upscaled (nearest-neighbour) to about this many pixels
+
+
+def describe(seed, latent_text) -> str:
+    return "pasted latent" if latent_text is not None and str(latent_text).strip() else f"seed {int(seed)}"
 
 
 def for_display(image: Image.Image, most: int = 10) -> Image.Image:
@@ -31,14 +42,22 @@ def for_display(image: Image.Image, most: int = 10) -> Image.Image:
     return image.resize((image.width * scale, image.height * scale), Image.NEAREST)
 
 
-def format_latent(z: torch.Tensor) -> str:
-    return ", ".join(f"{v:.4f}" for v in z.tolist())
+def tile_at(x, y, grid_width: int, ncol: int, n: int) -> int:
+    """The index of the grid tile under display pixel (x, y) (make_grid: 28 px tiles, 2 px gaps)."""
+    scale = max(1, min(10, DISPLAY_WIDTH // grid_width))
+    col = min(ncol - 1, max(0, int((as_number(x, "x") / scale - 2) // 30)))
+    row = min(math.ceil(n / ncol) - 1, max(0, int((as_number(y, "y") / scale - 2) // 30)))
+    if row * ncol + col >= n:
+        raise InvalidInput("no image there: click a tile of the grid")
+    return row * ncol + col
 
 
 class Studio:
-    def __init__(self, registry: ModelRegistry, outputs: OutputFiles | None = None):
+    def __init__(self, registry: ModelRegistry, outputs: OutputFiles | None = None,
+                 indexes: NeighbourIndexes | None = None):
         self.registry = registry
         self.outputs = outputs or OutputFiles()
+        self.indexes = indexes or NeighbourIndexes(m.meta["dataset"] for m in registry.models.values())
 
     # --- lookup helpers ---------------------------------------------------------------
 
@@ -69,46 +88,54 @@ class Studio:
         seed = as_int(seed, "seed", 0, MAX_SEED - MAX_IMAGES)
         n = as_int(n, "number of images", 1, MAX_IMAGES)
         truncation = as_float(truncation, "truncation", 0.0, MAX_TRUNCATION)
-        label = self.class_index(m, class_name, allow_all=True)
-        if m.class_names and label is None:  # one row per seed, one column per class
-            k = len(m.class_names)
-            rows = max(1, n // k)
-            z = latent_for_seeds(range(seed, seed + rows), m.generator.latent_dim).repeat_interleave(k, 0)
-            images = sample(m.generator, z=z, labels=torch.arange(k).repeat(rows), truncation=truncation)
-            grid = make_grid(images, nrow=k)
-            what = f"seeds {seed}-{seed + rows - 1} (one per row) × all {k} classes"
+        seeds, labels, ncol = self.grid_tiles(m, seed, n, class_name)
+        grid = make_grid(sample(m.generator, seeds=seeds, labels=labels, truncation=truncation), nrow=ncol)
+        if m.class_names and self.class_index(m, class_name, allow_all=True) is None:
+            rows = len(seeds) // ncol
+            what = f"seeds {seed}-{seed + rows - 1} (one per row) × all {ncol} classes"
             which = f"row r uses seed {seed}+r"
         else:
-            images = sample(m.generator, seeds=range(seed, seed + n), labels=label, truncation=truncation)
-            grid = make_grid(images)
             what = f"seeds {seed}-{seed + n - 1}" if n > 1 else f"seed {seed}"
-            what += f", class {m.class_names[label]!r}" if label is not None else ""
+            what += f", class {class_name!r}" if labels else ""
             which = f"image i uses seed {seed}+i"
         return for_display(grid), f"{m.key}: {what}, truncation {truncation:g} ({which})"
 
-    def slider_latent(self, m: LoadedModel, seed, basis, values) -> torch.Tensor:
-        seed = as_int(seed, "seed", 0, MAX_SEED)
+    def grid_tiles(self, m: LoadedModel, seed, n, class_name) -> tuple[list[int], list[int] | None, int]:
+        """(seed, label) of each tile of a sample grid, and its columns. 'All classes' on a
+        conditional model: one row per seed, one column per class."""
+        seed = as_int(seed, "seed", 0, MAX_SEED - MAX_IMAGES)
+        n = as_int(n, "number of images", 1, MAX_IMAGES)
+        label = self.class_index(m, class_name, allow_all=True)
+        if m.class_names and label is None:
+            k = len(m.class_names)
+            rows = max(1, n // k)
+            return [s for s in range(seed, seed + rows) for _ in range(k)], list(range(k)) * rows, k
+        return list(range(seed, seed + n)), None if label is None else [label] * n, math.ceil(math.sqrt(n))
+
+    def slider_latent(self, m: LoadedModel, seed, basis, values, base_latent="") -> torch.Tensor:
         basis = as_choice(basis, "basis", list(BASES))
         if len(values) != NUM_DIRECTIONS:
             raise InvalidInput(f"expected {NUM_DIRECTIONS} slider values, got {len(values)}")
         offsets = torch.tensor([as_float(v, f"slider {i + 1}", -MAX_SLIDER, MAX_SLIDER) for i, v in enumerate(values)])
-        z = latent_for_seeds([seed], m.generator.latent_dim)[0]
+        z = self.seed_or_latent(m, seed, base_latent).clone()
         if basis == "raw":
             z[:NUM_DIRECTIONS] += offsets[: m.generator.latent_dim]
         else:
             z += offsets @ m.directions()
         return z
 
-    def slider_image(self, key, seed, class_name=None, basis="principal", *values) -> tuple[Image.Image, str, str]:
+    def slider_image(self, key, seed, class_name=None, basis="principal", base_latent="",
+                     *values) -> tuple[Image.Image, str, str]:
+        """`base_latent` (text, optional) replaces the seed's latent: a drawing found by /invert, say."""
         m = self.model(key)
         label = self.class_index(m, class_name)
-        z = self.slider_latent(m, seed, basis, values)
+        z = self.slider_latent(m, seed, basis, values, base_latent)
         image = upscale(generate(m.generator, z[None], label)[0], 10)
         moved = ", ".join(f"{i + 1}: {float(v):+g}" for i, v in enumerate(values) if float(v)) or "none"
         cls = f", class {class_name!r}" if label is not None else ""
-        return image, f"{m.key}: seed {int(seed)}{cls}, {basis} sliders moved: {moved}", format_latent(z)
+        return image, f"{m.key}: {describe(seed, base_latent)}{cls}, {basis} sliders moved: {moved}", format_latent(z)
 
-    def endpoint(self, m: LoadedModel, seed, latent_text) -> torch.Tensor:
+    def seed_or_latent(self, m: LoadedModel, seed, latent_text) -> torch.Tensor:
         if latent_text is not None and str(latent_text).strip():
             return torch.tensor(parse_latent(latent_text, m.generator.latent_dim))
         return latent_for_seeds([as_int(seed, "seed", 0, MAX_SEED)], m.generator.latent_dim)[0]
@@ -118,7 +145,7 @@ class Studio:
         m = self.model(key)
         frames = as_int(frames, "frames", 2, MAX_FRAMES)
         mode = as_choice(mode, "mode", list(MODES))
-        z0, z1 = self.endpoint(m, start_seed, start_latent), self.endpoint(m, end_seed, end_latent)
+        z0, z1 = self.seed_or_latent(m, start_seed, start_latent), self.seed_or_latent(m, end_seed, end_latent)
         path = interpolate(z0, z1, frames, mode)
         labels = None
         a, b = self.class_index(m, start_class), self.class_index(m, end_class)
@@ -130,12 +157,44 @@ class Studio:
         strip = for_display(make_grid(images, nrow=frames), most=4)
         gif = self.outputs.write(gif_bytes([upscale(img, 8) for img in images]), "interpolation.gif")
 
-        def describe(seed, text):
-            return "pasted latent" if text is not None and str(text).strip() else f"seed {int(seed)}"
-
         cls = f", class {start_class!r} → {end_class!r}" if a is not None else ""
         return strip, gif, (f"{m.key}: {describe(start_seed, start_latent)} → {describe(end_seed, end_latent)}"
                             f"{cls}, {frames} frames, {mode}")
+
+    def picture_file(self, canvas, uploaded) -> str:
+        """The picture to find, as a file: the uploaded one, else the canvas drawing saved as PNG."""
+        if uploaded:
+            return uploaded
+        return self.outputs.png(read_picture(canvas).convert("RGBA"), "drawing.png")
+
+    def find_picture(self, key, image, steps=DEFAULT_STEPS) -> tuple[Image.Image, Image.Image, str, str, str]:
+        """Your drawing -> (as the model sees it, the closest image it makes, latent text, class, info)."""
+        m = self.model(key)
+        return find_picture(m, image, steps, self.registry.evaluators(m.meta["dataset"]))
+
+    def neighbours(self, key, seed, class_name=None, truncation=1.0, latent="") -> tuple[Image.Image, str]:
+        """The 8 nearest training images (by evaluator features and by pixels) of one picture the
+        model makes, and a sentence on how close it is compared with real unseen images.
+        `latent` (text, optional) replaces the seed; truncation applies to seeds only."""
+        m = self.model(key)
+        label = self.class_index(m, class_name)
+        truncation = as_float(truncation, "truncation", 0.0, MAX_TRUNCATION)
+        index = self.indexes.get(m.meta["dataset"])
+        z = self.seed_or_latent(m, seed, latent)
+        pasted = latent is not None and str(latent).strip()
+        image = generate(m.generator, z[None] * (1.0 if pasted else truncation), label)[0]
+        found = index.lookup(image)
+        cls = f", class {class_name!r}" if label is not None else ""
+        trunc = "" if pasted else f", truncation {truncation:g}"
+        return (for_display(neighbours_image(image, found, index.pixels), most=3),
+                f"{m.key}: {describe(seed, latent)}{cls}{trunc}. {describe_neighbours(found)}")
+
+    def tile_neighbours(self, key, seed, n, truncation, class_name, x, y) -> tuple[Image.Image, str]:
+        """neighbours() of the tile at display pixel (x, y) of the grid sample_grid made with these inputs."""
+        m = self.model(key)
+        seeds, labels, ncol = self.grid_tiles(m, seed, n, class_name)
+        i = tile_at(x, y, ncol * 30 + 2, ncol, len(seeds))
+        return self.neighbours(key, seeds[i], m.class_names[labels[i]] if labels else None, truncation)
 
     def model_card(self, key) -> tuple[str, Image.Image]:
         m = self.model(key)

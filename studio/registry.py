@@ -16,7 +16,9 @@ from pathlib import Path
 import torch
 
 from gan.checkpoint import CheckpointError, load_generator
+from gan.classifier import load_classifier
 from gan.directions import principal_directions
+from gan.encoder import load_encoder
 
 log = logging.getLogger("gan_studio")
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".ckpt", ".bin")
@@ -33,6 +35,7 @@ class LoadedModel:
     generator: torch.nn.Module
     meta: dict
     _directions: torch.Tensor | None = field(default=None, repr=False)
+    _encoder: object = field(default=False, repr=False)  # False: not looked for yet
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -45,6 +48,36 @@ class LoadedModel:
             if self._directions is None:
                 self._directions = principal_directions(self.generator, k=NUM_DIRECTIONS)
             return self._directions
+
+    def encoder(self) -> torch.nn.Module | None:
+        """The inversion encoder saved beside the checkpoint (gan/encoder.py), or None: inversion
+        then starts from seeded latents, slower but as good (docs/inversion.md)."""
+        with self._lock:
+            if self._encoder is False:
+                try:
+                    self._encoder = load_encoder(self.path)
+                except CheckpointError as e:
+                    log.warning("%s", e)
+                    self._encoder = None
+            return self._encoder
+
+
+class Evaluators:
+    """The evaluator classifier of each data set (checkpoints/evaluators/), loaded on first use;
+    None where a data set has none."""
+
+    def __init__(self):
+        self._loaded: dict[str, torch.nn.Module | None] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, dataset: str) -> torch.nn.Module | None:
+        with self._lock:
+            if dataset not in self._loaded:
+                try:
+                    self._loaded[dataset] = load_classifier(dataset)[0].requires_grad_(False)
+                except CheckpointError:
+                    self._loaded[dataset] = None
+            return self._loaded[dataset]
 
 
 def picker_order(meta: dict, key: str) -> tuple:
@@ -74,6 +107,7 @@ class ModelRegistry:
         self.folder = Path(folder)
         self.models: dict[str, LoadedModel] = {}
         self.skipped: list[tuple[str, str]] = []  # (file, reason)
+        self.evaluators = Evaluators()
         self._scan()
 
     def _skip(self, path: Path, reason: str) -> None:
@@ -132,7 +166,8 @@ class ModelRegistry:
         label = friendly_label(meta)
         if any(m.label == label for m in self.models.values()):
             label = f"{label} ({key})"
-        self.models[key] = LoadedModel(key, label, path, generator, meta)
+        # Served models never train: no gradients for their weights (inversion asks for the latent's only).
+        self.models[key] = LoadedModel(key, label, path, generator.requires_grad_(False), meta)
 
     def choices(self) -> list[tuple[str, str]]:
         return [(m.label, m.key) for m in self.models.values()]

@@ -81,14 +81,14 @@ def test_conditional_grid_has_a_column_per_class(studio):
 
 
 def test_slider_image_follows_sliders(studio):
-    base, info, latent = studio.slider_image("mnist-small", 11, None, "principal", *ZEROS)
-    moved, _, latent_moved = studio.slider_image("mnist-small", 11, None, "principal", 4, *ZEROS[1:])
-    raw, _, latent_raw = studio.slider_image("mnist-small", 11, None, "raw", 3, *ZEROS[1:])
+    base, info, latent = studio.slider_image("mnist-small", 11, None, "principal", "", *ZEROS)
+    moved, _, latent_moved = studio.slider_image("mnist-small", 11, None, "principal", "", 4, *ZEROS[1:])
+    raw, _, latent_raw = studio.slider_image("mnist-small", 11, None, "raw", "", 3, *ZEROS[1:])
     assert base.size == (280, 280)
     assert np.abs(pixels(base).astype(int) - pixels(moved)).mean() > 2  # a visible change
     z, z_raw = [float(v) for v in latent.split(",")], [float(v) for v in latent_raw.split(",")]
     assert len(z) == 64 and math.isclose(z_raw[0] - z[0], 3.0, abs_tol=1e-3) and z_raw[1:] == z[1:]
-    assert "1: +4" in studio.slider_image("mnist-small", 11, None, "principal", 4, *ZEROS[1:])[1]
+    assert "1: +4" in studio.slider_image("mnist-small", 11, None, "principal", "", 4, *ZEROS[1:])[1]
 
 
 def test_interpolation_strip_gif_and_class_morph(studio):
@@ -106,7 +106,7 @@ def test_interpolation_strip_gif_and_class_morph(studio):
 
 
 def test_interpolation_from_a_slider_vector(studio):
-    _, _, latent = studio.slider_image("mnist-small", 11, None, "principal", 2, *ZEROS[1:])
+    _, _, latent = studio.slider_image("mnist-small", 11, None, "principal", "", 2, *ZEROS[1:])
     strip_a, _, info = studio.interpolate("mnist-small", 0, 5, None, None, 4, "lerp", latent)
     strip_b, _, _ = studio.interpolate("mnist-small", 11, 5, None, None, 4, "lerp", "")
     assert "pasted latent → seed 5" in info
@@ -124,11 +124,11 @@ def test_interpolation_from_a_slider_vector(studio):
     (lambda s: s.sample_grid("mnist-small", 0, 10**9), "number of images"),
     (lambda s: s.sample_grid("mnist-small", 0, 4, float("inf")), "truncation must be finite"),
     (lambda s: s.sample_grid("mnist-small-cond", 0, 4, 1.0, "eleven"), "class must be one of"),
-    (lambda s: s.slider_image("mnist-small", 0, None, "principal", float("nan"), *ZEROS[1:]), "slider 1"),
-    (lambda s: s.slider_image("mnist-small", 0, None, "principal", 1e9, *ZEROS[1:]), "slider 1 must lie"),
-    (lambda s: s.slider_image("mnist-small", 0, None, "sideways", *ZEROS), "basis"),
-    (lambda s: s.slider_image("mnist-small", 0, None, "raw", *ZEROS[1:]), "expected 8 slider values"),
-    (lambda s: s.slider_image("mnist-small-cond", 0, ALL_CLASSES, "raw", *ZEROS), "class must be one of"),
+    (lambda s: s.slider_image("mnist-small", 0, None, "principal", "", float("nan"), *ZEROS[1:]), "slider 1"),
+    (lambda s: s.slider_image("mnist-small", 0, None, "principal", "", 1e9, *ZEROS[1:]), "slider 1 must lie"),
+    (lambda s: s.slider_image("mnist-small", 0, None, "sideways", "", *ZEROS), "basis"),
+    (lambda s: s.slider_image("mnist-small", 0, None, "raw", "", *ZEROS[1:]), "expected 8 slider values"),
+    (lambda s: s.slider_image("mnist-small-cond", 0, ALL_CLASSES, "raw", "", *ZEROS), "class must be one of"),
     (lambda s: s.interpolate("mnist-small", 0, 1, None, None, 1, "lerp"), "frames must lie in 2-64"),
     (lambda s: s.interpolate("mnist-small", 0, 1, None, None, 500, "lerp"), "frames"),
     (lambda s: s.interpolate("mnist-small", 0, 1, None, None, 4, "zigzag"), "mode"),

@@ -40,7 +40,7 @@ def test_conditional_sample_and_card(client):
 
 
 def test_slider_image(client):
-    path, info, latent = client.predict("mnist-small", 3, "", "principal", 2.5, *ZEROS[1:], api_name="/slider_image")
+    path, info, latent = client.predict("mnist-small", 3, "", "principal", "", 2.5, *ZEROS[1:], api_name="/slider_image")
     assert Image.open(path).size == (280, 280) and len(latent.split(",")) == 64 and "1: +2.5" in info
 
 
@@ -55,7 +55,7 @@ def test_interpolate_returns_strip_and_animated_gif(client):
     (("nope", 0, 4, 1.0, "All classes"), "/sample", "unknown model 'nope'"),
     (("mnist-small", "abc", 4, 1.0, "All classes"), "/sample", None),
     (("mnist-small-cond", 0, 4, 1.0, "dragon"), "/sample", "class must be one of"),
-    (("mnist-small", 0, "", "principal", 99, *ZEROS[1:]), "/slider_image", None),
+    (("mnist-small", 0, "", "principal", "", 99, *ZEROS[1:]), "/slider_image", None),
     (("mnist-small", 0, 1, None, None, 8, "lerp", "1,2,3"), "/interpolate", "latent must have 64 numbers"),
     (("mnist-small", 0, 1, None, None, 8, "wiggle", ""), "/interpolate", "not in the list of choices: ['lerp', 'slerp']"),
 ])

@@ -82,3 +82,30 @@ def test_interpolation_shows_strip_and_gif(page):
     gif = element_pixels(page, "#gif-image")
     assert strip.shape[1] > 5 * strip.shape[0] and strip.std() > 10 and gif.std() > 10
     page.screenshot(path=str(ARTIFACTS / "interpolate-tab.png"), full_page=True)
+
+
+def test_a_drawing_is_found_and_sent_to_the_sliders(page):
+    page.get_by_role("tab", name="Your drawing").click()
+    canvas = page.locator("#drawing-canvas canvas").first
+    canvas.wait_for(state="visible", timeout=30_000)
+    box = canvas.bounding_box()
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    for start, end in (((0.35, 0.2), (0.65, 0.2)), ((0.65, 0.2), (0.45, 0.8))):  # a 7, in two strokes
+        page.mouse.move(x + start[0] * w, y + start[1] * h)
+        page.mouse.down()
+        for t in np.linspace(0, 1, 12):
+            page.mouse.move(x + (start[0] + t * (end[0] - start[0])) * w, y + (start[1] + t * (end[1] - start[1])) * h)
+        page.mouse.up()
+    page.locator("#find-drawing").click()
+    seen = element_pixels(page, "#seen-image")
+    found = element_pixels(page, "#found-image")
+    assert seen.std() > 10 and found.std() > 10  # the drawing arrived, and the model drew something
+    latent = page.locator("#found-latent textarea")
+    page.wait_for_function("document.querySelector('#found-latent textarea').value.length > 0", timeout=30_000)
+    assert "distance" in page.locator("#found-info textarea").input_value()
+    page.screenshot(path=str(ARTIFACTS / "drawing-tab.png"), full_page=True)
+    page.locator("#to-sliders").click()
+    page.wait_for_function("document.querySelector('#slider-base-latent textarea').value.length > 0", timeout=30_000)
+    assert page.locator("#slider-base-latent textarea").input_value() == latent.input_value()
+    page.wait_for_function("[...document.querySelectorAll('textarea')].some(t => t.value.includes('pasted latent'))",
+                           timeout=30_000)

@@ -23,7 +23,7 @@ SLIDERS = [0.0] * 8
 IDENTICAL_CALLS = {
     "/model_card": ("mnist-small",),
     "/sample": ("mnist-small", 0, 64, 1.0, "All classes"),
-    "/slider_image": ("mnist-small", 0, "", "principal", *SLIDERS),
+    "/slider_image": ("mnist-small", 0, "", "principal", "", *SLIDERS),
     "/interpolate": ("mnist-small", 1, 2, None, None, 16, "slerp", ""),
     "/models": (),
 }

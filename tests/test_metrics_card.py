@@ -17,5 +17,6 @@ def test_metric_rows_name_direction_and_floor():
 
 def test_the_stored_mnist_floor_is_what_the_evaluation_measures(mnist_dir):
     measured = evaluate_real("mnist")
-    for key, stored in REAL_DATA["mnist"].items():
+    by_construction = {"memorised", "nn_ratio"}  # real test images against themselves: test_neighbours.py
+    for key, stored in REAL_DATA["mnist"].items() - {(k, REAL_DATA["mnist"][k]) for k in by_construction}:
         assert measured[key] == pytest.approx(stored, abs=max(0.006, 0.01 * stored)), key

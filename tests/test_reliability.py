@@ -67,7 +67,7 @@ def test_sample_grid_never_fails_uncleanly(studio, model, seed, n, truncation, k
        klass=st.one_of(ANY, st.sampled_from(["0", "7"])), basis=st.one_of(ANY, st.sampled_from(["principal", "raw"])),
        values=st.lists(SLIDER, min_size=0, max_size=9))
 def test_slider_image_never_fails_uncleanly(studio, model, seed, klass, basis, values):
-    check(lambda: studio.slider_image(model, seed, klass, basis, *values), 280)
+    check(lambda: studio.slider_image(model, seed, klass, basis, "", *values), 280)
 
 
 @PROPERTY

@@ -1,0 +1,237 @@
+"""Is it copying? The nearest training images of any picture, and a memorisation figure per model.
+
+    python -m gan.neighbours --checkpoint checkpoints/mnist-dcgan.safetensors --seed 42 --out nn.png
+
+A per-data-set index of the 60,000 training images holds their evaluator features (float16) and
+their pixels (uint8): about 62 MB, built once (about 20 s) and cached on disk under a name made of
+the evaluator's and the data files' hashes, so a new evaluator or other data rebuild it. Search is
+exact: one matrix product against all of them, in the evaluator's features (what an image looks
+like) and in raw pixels (what it literally is).
+
+The yardstick is real unseen images: the index also keeps, for each of the 10,000 test images, the
+feature distance to its nearest training image. A picture's "closeness rank" is the share of test
+images that are closer to the training set than it is: a real test image lands around the middle,
+a copied training image at 0%. A model's memorisation figure is the share of its samples below the
+1st percentile of the test images (real images score ~1% by construction; a copying model far more).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+from safetensors.torch import load_file, save_file
+
+from .classifier import embed, evaluator_path, load_classifier
+from .data import SPLIT_FILES, DataError, find_data_dir, load_dataset, to_model_range
+from .images import make_grid
+
+K = 8
+CHUNK = 10_000  # rows per matrix product: bounds the temporary float copies to ~30 MB
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("GAN_CACHE_DIR") or Path.home() / ".cache" / "gan-studio")
+
+
+def file_digest(paths) -> str:
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(Path(path).read_bytes())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class Neighbours:
+    feature_ids: list[int]  # training-set indices, nearest first
+    feature_distances: list[float]
+    pixel_ids: list[int]
+    pixel_distances: list[float]  # root-mean-square pixel difference, 0-1
+    closeness: float  # share of real test images closer to the training set than this picture (0-1)
+
+
+class TrainingIndex:
+    """Evaluator features and pixels of one data set's training images, plus the test images'
+    nearest-training distances (sorted) as the yardstick."""
+
+    def __init__(self, features: torch.Tensor, pixels: torch.Tensor, labels: torch.Tensor,
+                 test_nearest: torch.Tensor, classifier):
+        self.features, self.pixels, self.labels = features, pixels, labels  # fp16, uint8, int64
+        self.test_nearest = test_nearest  # [10000] float32, sorted
+        self.classifier = classifier
+        self.feature_norms = features.float().pow(2).sum(1)
+        self.pixel_norms = (pixels.reshape(len(pixels), -1).float() / 255).pow(2).sum(1)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(t.numel() * t.element_size() for t in (self.features, self.pixels, self.labels, self.test_nearest,
+                                                          self.feature_norms, self.pixel_norms))
+
+    # --- search -------------------------------------------------------------------------
+
+    def embed(self, images_u8: torch.Tensor) -> torch.Tensor:
+        return embed(self.classifier, to_model_range(images_u8, (-1.0, 1.0)))[0].float()
+
+    def nearest_features(self, feats: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(distances, ids) [N, k]: Euclidean in the evaluator's features."""
+        return self._search(feats, self.features, self.feature_norms, k, scale=1.0)
+
+    def nearest_pixels(self, images_u8: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(distances, ids) [N, k]: root-mean-square pixel difference (0-1)."""
+        flat = images_u8.reshape(len(images_u8), -1).float() / 255
+        d, ids = self._search(flat, self.pixels.view(len(self.pixels), -1), self.pixel_norms, k, scale=255.0)
+        return d / flat.shape[1] ** 0.5, ids
+
+    @staticmethod
+    def _search(queries: torch.Tensor, points: torch.Tensor, norms: torch.Tensor, k: int,
+                scale: float) -> tuple[torch.Tensor, torch.Tensor]:
+        # |q - p|^2 = |q|^2 - 2 q.p + |p|^2, one matrix product per CHUNK points
+        products = torch.cat([queries @ (points[i:i + CHUNK].float() / scale).T for i in range(0, len(points), CHUNK)], 1)
+        d2 = (queries.pow(2).sum(1, keepdim=True) - 2 * products + norms[None]).clamp(min=0)
+        d2, ids = d2.topk(k, dim=1, largest=False)
+        return d2.sqrt(), ids
+
+    def closeness(self, distances: torch.Tensor) -> torch.Tensor:
+        """Share of test images whose nearest-training distance is below each of `distances`."""
+        return torch.searchsorted(self.test_nearest, distances.contiguous()).float() / len(self.test_nearest)
+
+    def lookup(self, image_u8: np.ndarray, k: int = K) -> Neighbours:
+        image = torch.as_tensor(np.asarray(image_u8, dtype=np.uint8)).view(1, 28, 28)
+        fd, fi = self.nearest_features(self.embed(image), k)
+        pd, pi = self.nearest_pixels(image, k)
+        return Neighbours(fi[0].tolist(), fd[0].tolist(), pi[0].tolist(), pd[0].tolist(),
+                          float(self.closeness(fd[:, 0])[0]))
+
+    def memorisation(self, images_u8: torch.Tensor) -> dict:
+        """The model-level figures for [N, 28, 28] uint8 samples (see the module docstring)."""
+        nearest = torch.cat([self.nearest_features(self.embed(images_u8[i:i + 250]), 1)[0][:, 0]
+                             for i in range(0, len(images_u8), 250)])
+        first_percentile = torch.quantile(self.test_nearest, 0.01)
+        return {"memorised": round(float((nearest < first_percentile).float().mean()), 4),
+                "nn_ratio": round(float(nearest.median() / self.test_nearest.median()), 3)}
+
+    # --- build and cache ----------------------------------------------------------------
+
+    @classmethod
+    def build(cls, dataset: str, data_dir=None, classifier=None, limit: int | None = None) -> TrainingIndex:
+        """From the data files; `limit` keeps the first images of each split (for tests)."""
+        classifier = classifier or load_classifier(dataset)[0]
+        train, labels = load_dataset(dataset, "train", data_dir, allow_download=False, limit=limit)
+        test, _ = load_dataset(dataset, "test", data_dir, allow_download=False, limit=limit)
+        features = torch.cat([embed(classifier, to_model_range(train[i:i + 5000], (-1.0, 1.0)))[0].float()
+                              for i in range(0, len(train), 5000)])
+        index = cls(features.half(), train, labels, torch.zeros(1), classifier)
+        test_feats = index.embed(test)
+        nearest = torch.cat([index.nearest_features(test_feats[i:i + 250], 1)[0][:, 0]
+                             for i in range(0, len(test_feats), 250)])
+        index.test_nearest = nearest.sort().values.float()
+        return index
+
+    @classmethod
+    def load_or_build(cls, dataset: str, data_dir=None, evaluator_dir=None, log=lambda message: None) -> TrainingIndex:
+        """The cached index of `dataset`, built first when missing or stale. Raises DataError when
+        the data set is not on this machine (it is never downloaded for this)."""
+        folder = find_data_dir(dataset, data_dir)
+        if folder is None:
+            raise DataError(f"the {dataset} training images are not on this machine (set GAN_DATA_DIR)")
+        evaluators = (Path(evaluator_dir),) if evaluator_dir else ()
+        classifier = load_classifier(dataset, *evaluators)[0]
+        key = file_digest([evaluator_path(dataset, *evaluators)]) + "-" + file_digest(
+            [folder / SPLIT_FILES[s][0] for s in ("train", "test")])
+        path = cache_dir() / f"index-{dataset}-{key}.safetensors"
+        if path.exists():
+            try:
+                t = load_file(path)
+                return cls(t["features"], t["pixels"], t["labels"], t["test_nearest"], classifier)
+            except Exception as e:  # a damaged cache is rebuilt, never trusted
+                log(f"rebuilding {path}: {e}")
+        log(f"building the {dataset} training-set index (once; cached in {path.parent})")
+        index = cls.build(dataset, data_dir, classifier)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        save_file({"features": index.features.contiguous(), "pixels": index.pixels.contiguous(),
+                   "labels": index.labels.contiguous(), "test_nearest": index.test_nearest.contiguous()}, tmp)
+        os.replace(tmp, path)  # atomic: a second process never reads half a file
+        return index
+
+
+def describe(found: Neighbours) -> str:
+    """One plain sentence about how close a picture is to the training set."""
+    share = found.closeness
+    if found.pixel_distances[0] < 0.01:
+        return (f"This is (almost) exactly training image #{found.pixel_ids[0]}: "
+                f"pixel difference {found.pixel_distances[0]:.3f}.")
+    verdict = ("it may copy a training image" if share < 0.01 else
+               "closer than most real images: look at the neighbours" if share < 0.1 else "no sign of copying")
+    return (f"{share:.0%} of real unseen images lie closer to a training image than this picture does "
+            f"(a real image scores about 50%, a copied one 0%): {verdict}.")
+
+
+def neighbours_image(query_u8: np.ndarray, found: Neighbours, pixels: torch.Tensor, scale: int = 3) -> Image.Image:
+    """Two rows: the picture, a gap, its 8 nearest training images by features; the same by pixels.
+    Each tile's distance is written below it."""
+    gap, caption_height = 12, 14
+    query = make_grid(np.asarray(query_u8, dtype=np.uint8)[None], nrow=1, scale=scale).convert("RGB")
+    rows = []
+    for ids, dists, name in ((found.feature_ids, found.feature_distances, "by features"),
+                             (found.pixel_ids, found.pixel_distances, "by pixels")):
+        strip = make_grid(np.stack([pixels[i].numpy() for i in ids]), nrow=len(ids), scale=scale).convert("RGB")
+        row = Image.new("RGB", (query.width + gap + strip.width, strip.height + caption_height), "white")
+        row.paste(query, (0, 0))
+        row.paste(strip, (query.width + gap, 0))
+        draw = ImageDraw.Draw(row)
+        draw.text((2, strip.height + 1), name, fill="black")
+        step = strip.width / len(ids)
+        for j, d in enumerate(dists):
+            draw.text((query.width + gap + j * step + 4, strip.height + 1), f"{d:.2f}", fill="black")
+        rows.append(row)
+    out = Image.new("RGB", (rows[0].width, sum(r.height for r in rows)), "white")
+    for i, row in enumerate(rows):
+        out.paste(row, (0, i * row.height))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .checkpoint import CheckpointError, load_generator
+    from .sampling import sample
+
+    ap = argparse.ArgumentParser(prog="python -m gan.neighbours", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--class", dest="label", help="class name, for conditional models")
+    ap.add_argument("--truncation", type=float, default=1.0)
+    ap.add_argument("--out", default="neighbours.png")
+    ap.add_argument("--data-dir")
+    args = ap.parse_args(argv)
+    try:
+        generator, meta = load_generator(args.checkpoint)
+        label = None
+        if meta["num_classes"]:
+            names = meta.get("class_names", [])
+            if args.label not in names:
+                raise ValueError(f"this model is conditional: --class must be one of {names}")
+            label = names.index(args.label)
+        image = sample(generator, seeds=[args.seed], labels=label, truncation=args.truncation)[0]
+        index = TrainingIndex.load_or_build(meta["dataset"], args.data_dir, log=lambda m: print(m, file=sys.stderr))
+    except (CheckpointError, DataError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    found = index.lookup(image)
+    neighbours_image(image, found, index.pixels).save(args.out)
+    print(describe(found))
+    print("nearest by features: " + ", ".join(f"#{i} {d:.2f}" for i, d in zip(found.feature_ids, found.feature_distances)))
+    print("nearest by pixels:   " + ", ".join(f"#{i} {d:.3f}" for i, d in zip(found.pixel_ids, found.pixel_distances)))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Your drawing: bring a person's picture into a model's latent space.
+
+The picture (a canvas drawing, an uploaded file, or a file sent to the API) is read defensively
+(gan/preprocess.py refuses bombs, damaged files and animations from their header), made 28x28 the
+way the model's data set was made, and inverted (gan/invert.py): the encoder saved beside the
+checkpoint gives the start, a short optimisation the rest. The answer is the image the model can
+make that is closest to the picture, its latent as text (what the sliders and interpolation take)
+and, for conditional models, the class that fits best.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+
+from gan.images import upscale
+from gan.invert import MAX_STEPS, invert
+from gan.preprocess import BadPicture, NoInk, mnist_style, open_picture
+
+from .registry import LoadedModel
+from .validation import InvalidInput, as_int, format_latent
+
+EMPTY = "draw something first (or upload a picture)"
+
+
+def read_picture(picture) -> Image.Image:
+    """A canvas value (Gradio's editor dict or a PIL image), a file path, or None -> a decoded picture."""
+    if isinstance(picture, dict):  # gr.Sketchpad's value: {"background", "layers", "composite"}
+        picture = picture.get("composite")
+    if picture is None or picture == "":
+        raise InvalidInput(EMPTY)
+    if isinstance(picture, Image.Image):
+        return picture
+    if isinstance(picture, (str, Path)):
+        try:
+            return open_picture(picture)
+        except BadPicture as e:
+            raise InvalidInput(str(e)) from None
+    raise InvalidInput(f"expected a picture (an image file), got {type(picture).__name__}")
+
+
+def shown_path(path: Path) -> str:
+    """Relative to the working folder when inside it, as a person would type it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def find_picture(m: LoadedModel, picture, steps, classifier) -> tuple[Image.Image, Image.Image, str, str, str]:
+    """-> (the picture as the model sees it, the closest image the model makes, its latent as text,
+    the best class ('' for unconditional models), a line saying what was found and how)."""
+    steps = as_int(steps, "steps", 0, MAX_STEPS)
+    try:
+        target = mnist_style(read_picture(picture), m.meta["dataset"])
+    except NoInk:
+        raise InvalidInput(f"the picture has no ink: {EMPTY}") from None
+    found = invert(m.generator, target, steps, classifier, m.encoder())
+    class_name = m.class_names[found.label] if found.label is not None else ""
+    ranking = ""
+    if found.ranking:
+        ranking = "; classes, best fit first (pixel distance): " + ", ".join(f"{m.class_names[c]} {d:.3f}" for c, d in found.ranking[:5])
+    what = f"class {class_name!r}, " if class_name else ""
+    info = (f"{m.key}: {what}distance {found.distance:.3f} (mean pixel difference, 0-1) from {found.start} + "
+            f"{steps} steps{ranking}. Same result from the command line: python -m gan.invert "
+            f"--checkpoint {shown_path(m.path)} --image your.png --steps {steps}")
+    return upscale(target, 10), upscale(found.image, 10), format_latent(found.z), class_name, info
+

@@ -1,0 +1,64 @@
+"""Is it copying? The app's side of gan/neighbours.py: one training-set index per data set, built in
+the background at start-up (the page never waits for it), and the question asked of any image.
+
+Until an index is ready, or where the data set is not on the machine (a container without the
+data), a request gets a plain message instead of neighbours, and everything else works as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from gan.data import DataError
+from gan.neighbours import TrainingIndex
+
+from .validation import InvalidInput
+
+log = logging.getLogger("gan_studio")
+
+
+class NeighbourIndexes:
+    def __init__(self, datasets, data_dir=None, evaluator_dir=None):
+        self.datasets = sorted(set(datasets))
+        self.data_dir, self.evaluator_dir = data_dir, evaluator_dir
+        self._ready: dict[str, TrainingIndex] = {}
+        self._failed: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def build_in_background(self) -> threading.Thread:
+        thread = threading.Thread(target=self.build_all, name="neighbour-index", daemon=True)
+        thread.start()
+        return thread
+
+    def build_all(self) -> None:
+        for dataset in self.datasets:
+            try:
+                index = TrainingIndex.load_or_build(dataset, self.data_dir, self.evaluator_dir, log=log.info)
+                with self._lock:
+                    self._ready[dataset] = index
+                log.info("%s training-set index ready (%.0f MB)", dataset, index.nbytes / 2**20)
+            except Exception as e:  # no data, no evaluator, a full disk: the feature says so, the app goes on
+                reason = str(e) if isinstance(e, DataError) else f"{type(e).__name__}: {e}"
+                with self._lock:
+                    self._failed[dataset] = reason
+                log.warning("no %s training-set index: %s", dataset, reason)
+
+    def get(self, dataset: str) -> TrainingIndex:
+        with self._lock:
+            if dataset in self._ready:
+                return self._ready[dataset]
+            if dataset in self._failed:
+                raise InvalidInput(f"nearest training images are not available here: {self._failed[dataset]}")
+        raise InvalidInput(f"the {dataset} training-set index is still being built (about a minute after the "
+                           "first start, seconds after that); try again shortly")
+
+    def status(self) -> str:
+        with self._lock:
+            parts = [f"{d}: ready" if d in self._ready else f"{d}: not available ({self._failed[d]})"
+                     if d in self._failed else f"{d}: index building…" for d in self.datasets]
+        return "Training-set index — " + "; ".join(parts) if parts else "No models loaded."
+
+    def all_settled(self) -> bool:
+        with self._lock:
+            return all(d in self._ready or d in self._failed for d in self.datasets)
