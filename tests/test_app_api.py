@@ -15,7 +15,8 @@ def client(app_url):
 
 def test_named_endpoints_exist(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert {"/models", "/model_card", "/sample", "/slider_image", "/interpolate"} <= set(endpoints)
+    assert {"/models", "/model_card", "/sample", "/slider_image", "/interpolate", "/invert",
+            "/neighbours"} <= set(endpoints)
 
 
 def test_models_endpoint(client):
@@ -66,3 +67,57 @@ def test_bad_inputs_give_clear_errors_and_the_server_keeps_serving(client, args,
         assert message in str(error.value)
     path, _ = client.predict("mnist-small", 0, 1, 1.0, "All classes", api_name="/sample")
     assert Image.open(path).format == "PNG"
+
+
+def test_invert_finds_an_uploaded_picture_and_its_latent_drives_the_sliders(client, tmp_path):
+    from gradio_client import handle_file
+
+    drawing = Image.new("L", (120, 160), 255)  # dark ink on white paper: a "1"
+    drawing.paste(0, (52, 10, 68, 150))
+    drawing.save(tmp_path / "one.png")
+    seen, found, latent, class_name, info = client.predict("mnist-small-cond", handle_file(str(tmp_path / "one.png")),
+                                                           20, api_name="/invert")
+    assert Image.open(seen).size == Image.open(found).size == (280, 280)
+    assert class_name in [str(d) for d in range(10)] and "distance" in info and "--steps 20" in info
+    # no encoder beside these test checkpoints: the seeded start is used, and said so
+    assert "best of 128 seeds" in info and len(latent.split(",")) == 64
+    path, slider_info, same = client.predict("mnist-small-cond", 0, class_name, "principal", latent, *ZEROS,
+                                             api_name="/slider_image")
+    assert "pasted latent" in slider_info and same == latent
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("bomb.png", None, "too large"),
+    ("notes.png", b"plain text, not a picture", "not a readable image"),
+    ("blank.png", "white", "no ink"),
+])
+def test_invert_refuses_bad_pictures_clearly_and_keeps_serving(client, tmp_path, name, data, message):
+    from gradio_client import handle_file
+    from test_invert import png_header_only
+
+    if data is None:
+        data = png_header_only(30_000, 30_000)
+    elif data == "white":
+        Image.new("RGB", (64, 64), "white").save(tmp_path / name)
+    if isinstance(data, bytes):
+        (tmp_path / name).write_bytes(data)
+    with pytest.raises(AppError, match=message):
+        client.predict("mnist-small", handle_file(str(tmp_path / name)), 10, api_name="/invert")
+    path, _ = client.predict("mnist-small", 0, 1, 1.0, "All classes", api_name="/sample")
+    assert Image.open(path).format == "PNG"
+
+
+def test_neighbours_once_the_index_is_built(client):
+    import time
+
+    deadline = time.time() + 240  # the app builds the MNIST index in the background at start
+    while True:
+        try:
+            picture, sentence = client.predict("mnist-small-cond", 3, "7", 1.0, "", api_name="/neighbours")
+            break
+        except AppError as e:
+            assert "still being built" in str(e), e
+            if time.time() > deadline:
+                raise
+            time.sleep(2)
+    assert Image.open(picture).width > 9 * 28 and "real unseen images" in sentence and "seed 3, class '7'" in sentence

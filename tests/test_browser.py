@@ -109,3 +109,28 @@ def test_a_drawing_is_found_and_sent_to_the_sliders(page):
     assert page.locator("#slider-base-latent textarea").input_value() == latent.input_value()
     page.wait_for_function("[...document.querySelectorAll('textarea')].some(t => t.value.includes('pasted latent'))",
                            timeout=30_000)
+
+
+def test_clicking_a_grid_tile_shows_its_nearest_training_images(page):
+    import time
+
+    page.get_by_role("tab", name="Sample").click()
+    tile = page.locator("#sample-image img").first
+    tile.wait_for(state="visible", timeout=30_000)
+    deadline = time.time() + 240  # on a first start the app is still building the MNIST index
+    while True:
+        tile.click(position={"x": 20, "y": 20})
+        try:
+            page.wait_for_function("document.querySelector('#neighbours-info textarea').value.includes('real unseen')",
+                                   timeout=5_000)
+            break
+        except Exception:
+            if time.time() > deadline:
+                raise
+            assert "still being built" in page.content() or "index building" in page.content()
+    first_seed = page.locator("#sample-seed input").input_value()  # the top-left tile is the grid's first seed
+    assert f"seed {first_seed}," in page.locator("#neighbours-info textarea").input_value()
+    assert element_pixels(page, "#neighbours-image").std() > 10
+    # the status line, refreshed every 3 s while an index builds, catches up
+    page.wait_for_function("document.querySelector('#index-status').innerText.includes('mnist: ready')",
+                           timeout=10_000)
