@@ -15,6 +15,9 @@ Configuration (flags win over environment variables):
   GAN_CONCURRENCY      requests computed at once (default 2, one per CPU core here)
   GAN_QUEUE_SIZE       requests allowed to wait before new ones are refused (default 64)
   GAN_AUTH             "user:password" turns on basic auth
+  GAN_ALLOW_TRAINING   1: the Train tab also on a non-loopback address (needs GAN_AUTH)
+  GAN_RUNS_DIR         where runs started from the page are written (default: runs/ beside this file)
+  GAN_MAX_STEPS, GAN_RUNS_MB, GAN_UPLOAD_MB, GAN_MAX_IMAGES   Train tab caps (see README)
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from gan.invert import DEFAULT_STEPS, MAX_STEPS
 from studio.actions import ALL_CLASSES, BASES, MODES, Studio
 from studio.outputs import OutputFiles
 from studio.registry import NUM_DIRECTIONS, ModelRegistry
+from studio.training import DATASETS, RECIPES, LiveTraining, TrainingLimits, loss_rows, progress_html, training_allowed
+from studio.uploads import UploadLimits
 from studio.validation import MAX_FRAMES, MAX_IMAGES, MAX_SEED, MAX_SLIDER, MAX_TRUNCATION, InvalidInput
 
 ROOT = Path(__file__).resolve().parent
@@ -80,7 +85,14 @@ def class_dropdown_update(studio: Studio, key, allow_all: bool):
     return gr.update(choices=choices, value=choices[0] if choices else None, visible=bool(names))
 
 
-def build_app(studio: Studio, workers: int = 2) -> gr.Blocks:
+def who_is(request: gr.Request | None) -> str:
+    if request is None:
+        return "someone"
+    return request.username or (request.client.host if request.client else "someone")
+
+
+def build_app(studio: Studio, workers: int = 2, trainer: LiveTraining | None = None,
+              training_off: str = "Training from the page is off.") -> gr.Blocks:
     registry = studio.registry
     # Inference runs on `workers` long-lived threads. Gradio hands requests to a pool of up to 40
     # worker threads that come and go, and every thread that runs torch grows the process by its
@@ -211,6 +223,37 @@ def build_app(studio: Studio, workers: int = 2) -> gr.Blocks:
                             to_end = gr.Button("Use as interpolation end", elem_id="to-end")
                             found_neighbours = gr.Button("Nearest training images", elem_id="found-neighbours")
 
+            with gr.Tab("Train", id="train"):
+                if trainer is None:
+                    gr.Markdown(training_off, elem_id="train-off")
+                else:
+                    with gr.Row():
+                        with gr.Column(scale=1, min_width=300):
+                            train_data = gr.Radio(list(DATASETS), value="MNIST", label="Data", elem_id="train-data")
+                            train_zip = gr.File(file_types=[".zip"], type="filepath", elem_id="train-zip",
+                                                label="Your images: a .zip of PNG/JPEG files, sub-folders = classes")
+                            recipe = gr.Dropdown(list(RECIPES), value=next(iter(RECIPES)), label="Recipe")
+                            train_conditional = gr.Checkbox(False, label="Conditional (one model, pick the class)")
+                            train_steps = gr.Slider(50, trainer.limits.max_steps, 2000, step=50, label="Steps",
+                                                    elem_id="train-steps")
+                            estimate = gr.Markdown(elem_id="train-estimate")
+                            with gr.Accordion("Advanced", open=False):
+                                train_limit = gr.Number(0, precision=0, minimum=0, label="Use only the first N images "
+                                                        "(0: all)", elem_id="train-limit")
+                            with gr.Row():
+                                start = gr.Button("Start", variant="primary", elem_id="train-start")
+                                stop = gr.Button("Stop", variant="stop", elem_id="train-stop")
+                                resume = gr.Button("Resume", elem_id="train-resume")
+                            train_message = gr.Textbox(label="Run", interactive=False, elem_id="train-message")
+                        with gr.Column(scale=2):
+                            progress = gr.HTML(elem_id="train-progress")
+                            with gr.Row():
+                                train_grid = gr.Image(type="filepath", label="Fixed latents, as the run goes",
+                                                      elem_id="train-grid")
+                                losses = gr.LinePlot(x="step", y="loss", color="series", label="Losses",
+                                                     elem_id="train-losses")
+                            film = gr.Slider(0, 1, 0, step=1, label="Film strip: earlier grids", elem_id="train-film")
+
         with gr.Accordion("Is it copying? Nearest training images", open=True, elem_id="neighbours-panel"):
             gr.Markdown("Click any tile of a sample grid, or *Nearest training images* under the slider image "
                         "or a drawing's reconstruction: its 8 nearest training images, by what they look like "
@@ -303,6 +346,49 @@ def build_app(studio: Studio, workers: int = 2) -> gr.Blocks:
         index_timer = gr.Timer(3)  # shows "index building" until every data set's index is settled
         index_timer.tick(lambda: (studio.indexes.status(), gr.Timer(active=not studio.indexes.all_settled())),
                          None, [index_status, index_timer], api_name=False, show_progress="hidden")
+        if trainer is not None:
+            train_timer = gr.Timer(2, active=False)
+
+            following = gr.State(True)  # per visitor: show the newest grid, until the film strip is moved back
+
+            def show(film_value=0, follow=True):
+                """Everything the tab shows, from the run's files."""
+                status = trainer.status()
+                last = max(0, len(status.grids) - 1)
+                at = last if follow else min(int(film_value or 0), last)
+                grid_path = str(status.grids[at]) if status.grids else None
+                running = status.state in ("running", "evaluating")
+                picker = gr.Dropdown(choices=registry.choices()) if status.model_key else gr.update()
+                return (status.message, progress_html(status), grid_path, loss_rows(status),
+                        gr.Slider(maximum=max(last, 1), value=at), gr.Timer(active=running), picker)
+
+            def on_film(film_value):  # moved to the end: follow the run again
+                return (*show(film_value, False), film_value >= len(trainer.status().grids) - 1)
+
+            shown = [train_message, progress, train_grid, losses, film, train_timer, model]
+
+            def on_start(data, recipe, conditional, steps, images_zip, limit, request: gr.Request):  # API names
+                return trainer.start(data, recipe, conditional, steps, images_zip, who_is(request), limit)
+
+            def on_resume(request: gr.Request):
+                return trainer.resume(who_is(request))
+
+            start.click(user_errors(on_start), [train_data, recipe, train_conditional, train_steps, train_zip,
+                                                train_limit], train_message, api_name="train_start") \
+                .success(show, None, shown, api_name=False)
+            stop.click(user_errors(trainer.stop), None, train_message, api_name="train_stop")
+            resume.click(user_errors(on_resume), None, train_message, api_name="train_resume") \
+                .success(show, None, shown, api_name=False)
+            train_timer.tick(show, [film, following], shown, api_name=False, show_progress="hidden")
+            film.release(on_film, film, shown + [following], api_name=False, show_progress="hidden")
+            gr.api(trainer.summary, api_name="train_status")
+
+            def on_estimate(recipe_name, steps_value):
+                return f"≈ {trainer.estimate_minutes(recipe_name, steps_value):.1f} min of training on this machine"
+            for control in (recipe, train_steps):
+                control.change(user_errors(on_estimate), [recipe, train_steps], estimate, api_name=False)
+            demo.load(user_errors(on_estimate), [recipe, train_steps], estimate, api_name=False)
+            demo.load(show, None, shown, api_name=False)  # re-attach: a reopened page shows the run going on
         gr.api(studio.list_models, api_name="models")
         if first:
             demo.load(sample_fn, sample_inputs, [grid, grid_info], api_name=False)
@@ -321,6 +407,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                     help="requests computed at once (default 2)")
     ap.add_argument("--queue-size", type=int, default=env_int("GAN_QUEUE_SIZE", 64),
                     help="requests allowed to wait (default 64)")
+    ap.add_argument("--allow-training", action="store_true", default=os.environ.get("GAN_ALLOW_TRAINING") == "1",
+                    help="the Train tab on a non-loopback address too (needs GAN_AUTH)")
+    ap.add_argument("--runs-dir", default=os.environ.get("GAN_RUNS_DIR", str(ROOT / "runs")),
+                    help="where runs started from the page go (default runs/)")
     return ap.parse_args(argv)
 
 
@@ -332,7 +422,12 @@ def main(argv=None) -> None:
     log.info("loaded %d model(s) from %s; skipped %d", len(registry.models), args.checkpoints, len(registry.skipped))
     studio = Studio(registry, OutputFiles.in_gradio_cache())
     studio.indexes.build_in_background()  # the page serves at once; neighbours say "building" meanwhile
-    demo = build_app(studio, workers=args.concurrency)
+    allowed, training_off = training_allowed(args.host, args.allow_training, auth)
+    limits = TrainingLimits(max_steps=env_int("GAN_MAX_STEPS", 20_000), runs_mb=env_int("GAN_RUNS_MB", 2_000),
+                            max_images=env_int("GAN_MAX_IMAGES", 20_000),
+                            upload=UploadLimits(zip_mb=env_int("GAN_UPLOAD_MB", 50)))
+    trainer = LiveTraining(args.runs_dir, limits, on_model=registry.add) if allowed else None
+    demo = build_app(studio, workers=args.concurrency, trainer=trainer, training_off=training_off)
     # Principal directions cost about a second per model: compute them off the request path.
     threading.Thread(target=lambda: [m.directions() for m in registry.models.values()], daemon=True).start()
     demo.queue(default_concurrency_limit=args.concurrency, max_size=args.queue_size)

@@ -37,6 +37,8 @@ from .clusters import PCA_DIMS, cluster_images
 from .data import DATASETS, DataError, dataset_info, load_dataset, to_model_range
 from .distributed import any_rank, setup, teardown, unwrap, wrap
 from .fileio import atomic_write
+from .folder_data import PREFIX as FOLDER_PREFIX
+from .folder_data import class_names, folder_of, is_folder_dataset, load_folder, short_name
 from .images import gif_bytes, make_grid, png_bytes
 from .losses import GP_WEIGHT, LOSSES, discriminator_loss, generator_loss, gradient_penalty, r1_penalty
 from .models import PRESETS, SelfConditioned, build_discriminator, build_generator, count_parameters, preset_models
@@ -79,7 +81,8 @@ class TrainConfig:
 
     @property
     def run_name(self) -> str:
-        return f"{self.dataset}-{self.preset}" + ("-cond" if self.conditional else f"-modes{self.modes}" if self.modes else "")
+        data = short_name(self.dataset) if is_folder_dataset(self.dataset) else self.dataset
+        return f"{data}-{self.preset}" + ("-cond" if self.conditional else f"-modes{self.modes}" if self.modes else "")
 
 
 # Flags that may differ between an interrupted run and its --resume.
@@ -92,8 +95,18 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     """Fill preset defaults and validate; raise ValueError with a readable message."""
     if cfg.preset not in PRESETS:
         raise ValueError(f"unknown preset {cfg.preset!r}; choose one of: {', '.join(PRESETS)}")
-    if cfg.dataset not in DATASETS:
-        raise ValueError(f"unknown data set {cfg.dataset!r}; choose one of: {', '.join(DATASETS)}")
+    if is_folder_dataset(cfg.dataset):  # your own images; stored with the absolute path, for --resume
+        try:
+            classes = class_names(cfg.dataset)
+        except DataError as e:
+            raise ValueError(str(e)) from None
+        if cfg.conditional and len(classes) < 2:
+            raise ValueError(f"--conditional needs at least 2 class sub-folders in {folder_of(cfg.dataset)}, "
+                             f"found {len(classes)}")
+        cfg = dataclasses.replace(cfg, dataset=FOLDER_PREFIX + str(folder_of(cfg.dataset).resolve()))
+    elif cfg.dataset not in DATASETS:
+        raise ValueError(f"unknown data set {cfg.dataset!r}; choose one of: {', '.join(DATASETS)}, "
+                         "or folder:PATH for your own images")
     p = PRESETS[cfg.preset]
     cfg = dataclasses.replace(
         cfg,
@@ -375,9 +388,10 @@ def _train(cfg: TrainConfig, ctx) -> Path:
         raise ValueError("--sync-bn needs CUDA: PyTorch's SyncBatchNorm has no CPU implementation")
     out = Path(cfg.out_dir)
     state_path = out / "state.pt"
-    info = dataset_info(cfg.dataset)
+    own_images = is_folder_dataset(cfg.dataset)
+    names = class_names(cfg.dataset) if own_images else list(dataset_info(cfg.dataset).class_names)
     # Networks are conditional on classes, or on label-free modes; a modes model samples without one.
-    num_classes = len(info.class_names) if cfg.conditional else cfg.modes
+    num_classes = len(names) if cfg.conditional else cfg.modes
 
     torch.manual_seed(cfg.seed)
     arch, g_args, G, D, ema_G, opt_g, opt_d = build_models(cfg, num_classes, device)
@@ -394,7 +408,15 @@ def _train(cfg: TrainConfig, ctx) -> Path:
         G = torch.nn.SyncBatchNorm.convert_sync_batchnorm(G)
     G, D = wrap(G, ctx, device), wrap(D, ctx, device)
 
-    images, labels = load_dataset(cfg.dataset, "train", cfg.data_dir, limit=cfg.limit)
+    skipped = 0
+    if own_images:
+        folder = load_folder(cfg.dataset, cfg.limit)
+        images, labels, skipped = folder.images, folder.labels, len(folder.skipped)
+        if skipped and ctx.is_main:
+            print(f"skipped {skipped} unusable file(s), e.g. {folder.skipped[0][0]}: {folder.skipped[0][1]}",
+                  file=sys.stderr)
+    else:
+        images, labels = load_dataset(cfg.dataset, "train", cfg.data_dir, limit=cfg.limit)
     modes = None
     if cfg.modes:  # the labels are dropped here: the modes come from the pixels alone
         labels, frequencies = cluster_images(images, cfg.modes, seed=cfg.seed)
@@ -417,13 +439,14 @@ def _train(cfg: TrainConfig, ctx) -> Path:
         atomic_write(out / "samples" / f"step_{step:06d}.png", png_bytes(grid))  # a kill must not leave half a PNG
         meta = {
             "kind": "generator", "name": cfg.run_name, "dataset": cfg.dataset,
-            "class_names": list(info.class_names), "arch": arch, "generator_args": g_args,
+            "class_names": names, "arch": arch, "generator_args": g_args,
             "latent_dim": shown.latent_dim, "num_classes": 0 if modes else num_classes,
             "conditional": bool(num_classes) and not modes, **({"modes": modes} if modes else {}),
             "data_range": list(data_range), "preset": cfg.preset, "loss": cfg.loss,
             "steps": step, "batch_size": cfg.batch_size, "seed": cfg.seed, "ema": cfg.ema,
             "parameters": count_parameters(model), "train_seconds": round(train_seconds, 1),
             "device": str(device), "processes": ctx.world_size, "version": __version__,
+            **({"images": len(images), "skipped_files": skipped} if own_images else {}),
             "config": dataclasses.asdict(cfg),
         }
         if snapshot_due():  # kept for metric-vs-time curves (bench/time_to_quality.py)
@@ -569,7 +592,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train a GAN on MNIST or Fashion-MNIST and write generator checkpoints.",
         epilog=f"presets:\n{presets}\n\nFlags left unset take the preset's value.")
     a = ap.add_argument
-    a("--dataset", choices=sorted(DATASETS), default="mnist", help="data set to train on (default: mnist)")
+    a("--dataset", default="mnist",
+      help="mnist, fashion, or folder:PATH for your own images (sub-folders = classes; default: mnist)")
     a("--preset", choices=list(PRESETS), default="dcgan", help="architecture + recipe (default: dcgan)")
     a("--conditional", action="store_true", help="train a class-conditional model (pick the class when sampling)")
     a("--modes", type=int, default=0,

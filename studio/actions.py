@@ -22,7 +22,7 @@ from .drawing import find_picture, read_picture
 from .metrics import metric_rows
 from .neighbours import NeighbourIndexes
 from .outputs import OutputFiles
-from .registry import DATASET_TITLES, NUM_DIRECTIONS, LoadedModel, ModelRegistry
+from .registry import NUM_DIRECTIONS, LoadedModel, ModelRegistry, dataset_title
 from .validation import (MAX_FRAMES, MAX_IMAGES, MAX_SEED, MAX_SLIDER, MAX_TRUNCATION, InvalidInput, as_choice,
                          as_float, as_int, as_number, format_latent, parse_latent)
 
@@ -199,7 +199,7 @@ class Studio:
     def model_card(self, key) -> tuple[str, Image.Image]:
         m = self.model(key)
         meta = m.meta
-        rows = [("data set", DATASET_TITLES.get(meta["dataset"], meta["dataset"])),
+        rows = [("data set", dataset_title(meta["dataset"])),
                 ("architecture", f"{meta['arch']} (preset `{meta.get('preset', '?')}`), "
                                  f"{meta.get('parameters', 0):,} parameters"),
                 ("conditional", "yes: " + ", ".join(m.class_names) if m.class_names else

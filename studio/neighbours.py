@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from gan.data import DataError
+from gan.data import DATASETS, DataError
 from gan.neighbours import TrainingIndex
 
 from .validation import InvalidInput
@@ -20,7 +20,7 @@ log = logging.getLogger("gan_studio")
 
 class NeighbourIndexes:
     def __init__(self, datasets, data_dir=None, evaluator_dir=None):
-        self.datasets = sorted(set(datasets))
+        self.datasets = sorted(set(d for d in datasets if d in DATASETS))  # not your own images
         self.data_dir, self.evaluator_dir = data_dir, evaluator_dir
         self._ready: dict[str, TrainingIndex] = {}
         self._failed: dict[str, str] = {}
@@ -31,8 +31,8 @@ class NeighbourIndexes:
         thread.start()
         return thread
 
-    def build_all(self) -> None:
-        for dataset in self.datasets:
+    def build_all(self, datasets=None) -> None:
+        for dataset in datasets or self.datasets:
             try:
                 index = TrainingIndex.load_or_build(dataset, self.data_dir, self.evaluator_dir, log=log.info)
                 with self._lock:
@@ -50,6 +50,11 @@ class NeighbourIndexes:
                 return self._ready[dataset]
             if dataset in self._failed:
                 raise InvalidInput(f"nearest training images are not available here: {self._failed[dataset]}")
+            if dataset not in DATASETS:
+                raise InvalidInput("nearest training images are available for MNIST and Fashion-MNIST models only")
+            if dataset not in self.datasets:  # a model of another data set arrived (trained from the page)
+                self.datasets = sorted(self.datasets + [dataset])
+                threading.Thread(target=self.build_all, args=([dataset],), daemon=True).start()
         raise InvalidInput(f"the {dataset} training-set index is still being built (about a minute after the "
                            "first start, seconds after that); try again shortly")
 

@@ -19,6 +19,7 @@ from gan.checkpoint import CheckpointError, load_generator
 from gan.classifier import load_classifier
 from gan.directions import principal_directions
 from gan.encoder import load_encoder
+from gan.folder_data import is_folder_dataset, short_name
 
 log = logging.getLogger("gan_studio")
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".ckpt", ".bin")
@@ -89,8 +90,14 @@ def picker_order(meta: dict, key: str) -> tuple:
             preset not in PROJECT_PRESETS, preset, not meta["num_classes"], key)
 
 
+def dataset_title(dataset: str) -> str:
+    if is_folder_dataset(dataset):
+        return f"Your images ({short_name(dataset)})"
+    return DATASET_TITLES.get(dataset, dataset)
+
+
 def friendly_label(meta: dict) -> str:
-    title = DATASET_TITLES.get(meta["dataset"], meta["dataset"])
+    title = dataset_title(meta["dataset"])
     kind = "conditional" if meta["num_classes"] else "unconditional"
     config = meta.get("config", {})
     if meta.get("modes"):  # unconditional to the user, conditional on label-free modes inside
@@ -168,6 +175,16 @@ class ModelRegistry:
             label = f"{label} ({key})"
         # Served models never train: no gradients for their weights (inversion asks for the latent's only).
         self.models[key] = LoadedModel(key, label, path, generator.requires_grad_(False), meta)
+
+    def add(self, key: str, path: str | Path) -> LoadedModel:
+        """Load one more generator while the app runs (a run trained from the page). The models
+        dict is replaced, never changed in place, so requests reading it meanwhile are unaffected."""
+        generator, meta = load_generator(path)  # CheckpointError: the caller says why
+        label = f"{friendly_label(meta)} · {key}"
+        models = dict(self.models)
+        models[key] = LoadedModel(key, label, Path(path), generator.requires_grad_(False), meta)
+        self.models = dict(sorted(models.items(), key=lambda item: picker_order(item[1].meta, item[0])))
+        return self.models[key]
 
     def choices(self) -> list[tuple[str, str]]:
         return [(m.label, m.key) for m in self.models.values()]

@@ -1,0 +1,317 @@
+"""Training from the page: one run at a time, each in its own `python -m gan.train` process.
+
+A crash, a NaN or running out of memory ends that process, never the page: the app only starts
+it, reads what it writes (log.jsonl, samples/step_*.png, generator.json) and signals it (SIGTERM:
+the run saves a checkpoint and exits, as on the command line). A run folder's run.json says who
+started it, when, with which command and process id, so a reopened page, or a restarted app,
+re-attaches to a run that is still going, and a stopped one can be resumed (--resume).
+
+A finished or stopped run is evaluated quickly (FD-classifier on 2,000 samples, where an evaluator
+exists for its data) and handed to `on_model` so it joins the model picker at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gan.train import parse_log_line
+
+from .uploads import UploadLimits, unpack_images
+from .validation import InvalidInput, as_choice, as_int
+
+log = logging.getLogger("gan_studio")
+ROOT = Path(__file__).resolve().parent.parent
+
+DATASETS = {"MNIST": "mnist", "Fashion-MNIST": "fashion", "Your images (.zip)": "upload"}
+# name -> (gan.train flags, images per second on the 2-core test machine, measured: docs/training-live.md)
+RECIPES = {
+    "fast (live default)": (["--preset", "dcgan-lean", "--batch-size", "32", "--lr", "6e-4"], 700),
+    "dcgan (the shipped models' recipe)": (["--preset", "dcgan"], 600),
+}
+QUICK_EVAL_SAMPLES = 2000
+
+
+@dataclass(frozen=True)
+class TrainingLimits:
+    max_steps: int = 20_000
+    runs_mb: int = 2_000  # the live runs folder; the oldest finished runs are removed first
+    max_images: int = 20_000  # per uploaded data set
+    upload: UploadLimits = field(default_factory=UploadLimits)
+
+
+@dataclass
+class RunStatus:
+    name: str | None = None
+    state: str = "idle"  # idle, running, evaluating, finished, stopped, crashed
+    step: int = 0
+    steps: int = 0
+    img_per_s: float = 0.0
+    seconds_left: float | None = None
+    message: str = "No run yet: pick the data and a recipe, then Start."
+    log_rows: list[dict] = field(default_factory=list)
+    grids: list[Path] = field(default_factory=list)
+    model_key: str | None = None
+
+
+def process_alive(pid: int) -> bool:
+    """Whether pid is a live gan.train process (a recycled pid running something else is not)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return False
+    if b"gan.train" not in cmdline:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return state != "Z"  # a zombie has exited
+    except (OSError, IndexError):
+        return True
+
+
+def last_lines(out: Path, n: int = 3) -> str:
+    """The end of a run's output: its error, when it failed."""
+    lines = (out / "train.log").read_text(errors="replace").strip().splitlines() if (out / "train.log").exists() else []
+    return " / ".join(lines[-n:]) or "no output"
+
+
+def folder_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20 if path.exists() else 0.0
+
+
+class LiveTraining:
+    def __init__(self, runs_dir: str | Path, limits: TrainingLimits = TrainingLimits(), on_model=None):
+        self.folder = Path(runs_dir) / "live"
+        self.limits = limits
+        self.on_model = on_model or (lambda key, path: None)
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen | None = None
+        self._current: Path | None = self._reattach()
+        self._evaluating = False
+
+    # --- starting -----------------------------------------------------------------------
+
+    def estimate_minutes(self, recipe, steps) -> float:
+        flags, img_per_s = RECIPES[as_choice(recipe, "recipe", list(RECIPES))]
+        batch = int(flags[flags.index("--batch-size") + 1]) if "--batch-size" in flags else 64
+        return as_int(steps, "steps", 1, self.limits.max_steps) * batch / img_per_s / 60
+
+    def start(self, data, recipe, conditional, steps, upload=None, who="someone", limit=0) -> str:
+        data = DATASETS[as_choice(data, "data", list(DATASETS))]
+        flags, _ = RECIPES[as_choice(recipe, "recipe", list(RECIPES))]
+        steps = as_int(steps, "steps", 1, self.limits.max_steps)
+        limit = as_int(limit or 0, "image limit", 0, 1_000_000)
+        with self._lock:
+            status = self._status_locked()
+            if status.state == "running":
+                raise InvalidInput(f"a run is already going: {status.message} Stop it first, or wait.")
+            name = f"{data if data != 'upload' else 'images'}-{time.strftime('%Y%m%d-%H%M%S')}"
+            out = self.folder / name
+            self._make_room()
+            if data == "upload":
+                if not upload:
+                    raise InvalidInput("upload a .zip of images first (sub-folders = classes)")
+                unpacked = unpack_images(upload, out / "images", self.limits.upload)
+                dataset = f"folder:{unpacked.folder}"
+                limit = min(limit or self.limits.max_images, self.limits.max_images)
+            else:
+                dataset = data
+            command = [sys.executable, "-m", "gan.train", "--dataset", dataset, *flags, "--steps", str(steps),
+                       "--out-dir", str(out), "--sample-every", str(max(10, steps // 40)),
+                       "--checkpoint-every", str(max(50, steps // 10)), "--log-every", "10", "--no-progress"]
+            command += ["--conditional"] if conditional else []
+            command += ["--limit", str(limit)] if limit else []
+            return self._launch(out, command, who, f"started: {name}, {steps} steps")
+
+    def resume(self, who="someone") -> str:
+        with self._lock:
+            status = self._status_locked()
+            if status.state == "running":
+                raise InvalidInput(f"a run is already going: {status.message}")
+            if self._current is None or status.state not in ("stopped", "crashed"):
+                raise InvalidInput("nothing to resume: the last run finished, or there is none")
+            info = json.loads((self._current / "run.json").read_text())
+            if not (self._current / "state.pt").exists():
+                raise InvalidInput("this run stopped before its first checkpoint: start a new one")
+            command = info["command"] + (["--resume"] if "--resume" not in info["command"] else [])
+            return self._launch(self._current, command, who, f"resumed: {self._current.name}")
+
+    def _launch(self, out: Path, command: list[str], who: str, message: str) -> str:
+        out.mkdir(parents=True, exist_ok=True)
+        with open(out / "train.log", "ab") as output:  # stderr of the run: its errors, for the status
+            self._proc = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
+                                          start_new_session=True)  # closing the page or a Ctrl-C here spares it
+        (out / "run.json").write_text(json.dumps({"pid": self._proc.pid, "who": who, "started": time.time(),
+                                                  "command": command}))
+        (out / "registered").unlink(missing_ok=True)
+        self._current = out
+        log.info("training %s (pid %d) for %s", out.name, self._proc.pid, who)
+        return message
+
+    def _make_room(self) -> None:
+        """Keep the live runs folder under its cap: remove the oldest other runs first."""
+        runs = sorted((d for d in self.folder.glob("*") if d.is_dir()), key=lambda d: d.stat().st_mtime)
+        while runs and folder_mb(self.folder) > self.limits.runs_mb:
+            oldest = runs.pop(0)
+            log.info("removing old live run %s (runs folder over %d MB)", oldest, self.limits.runs_mb)
+            shutil.rmtree(oldest, ignore_errors=True)
+
+    # --- stopping -------------------------------------------------------------------------
+
+    def stop(self) -> str:
+        with self._lock:
+            status = self._status_locked()
+            if status.state != "running":
+                raise InvalidInput("no run is going")
+            pid = json.loads((self._current / "run.json").read_text())["pid"]
+            os.kill(pid, signal.SIGTERM)  # gan.train saves a checkpoint and exits
+            return f"stopping {status.name} at step {status.step}: it saves a checkpoint, then joins the model picker"
+
+    # --- watching ---------------------------------------------------------------------------
+
+    def _reattach(self) -> Path | None:
+        """The newest run folder (running or not), so a restarted app shows where things stand."""
+        runs = sorted(self.folder.glob("*/run.json"), key=lambda p: p.stat().st_mtime) if self.folder.exists() else []
+        return runs[-1].parent if runs else None
+
+    def _running(self) -> bool:
+        if self._proc is not None:
+            return self._proc.poll() is None
+        info = json.loads((self._current / "run.json").read_text())
+        return process_alive(info["pid"])
+
+    def status(self) -> RunStatus:
+        with self._lock:
+            return self._status_locked()
+
+    def summary(self) -> dict:
+        """The run's state for API clients: name, state, step, steps, img/s, seconds left, message,
+        model key once it is in the picker, and how many log points and grids exist."""
+        status = self.status()
+        return {"name": status.name, "state": status.state, "step": status.step, "steps": status.steps,
+                "img_per_s": status.img_per_s, "seconds_left": status.seconds_left, "message": status.message,
+                "model_key": status.model_key, "log_points": len(status.log_rows), "grids": len(status.grids)}
+
+    def _status_locked(self) -> RunStatus:
+        out = self._current
+        if out is None or not (out / "run.json").exists():
+            return RunStatus()
+        info = json.loads((out / "run.json").read_text())
+        command = info["command"]
+        steps = int(command[command.index("--steps") + 1])
+        rows = []
+        if (out / "log.jsonl").exists():
+            rows = [r for line in (out / "log.jsonl").read_text().splitlines() if (r := parse_log_line(line))]
+        step = rows[-1]["step"] if rows else 0
+        rate = rows[-1].get("img_per_s", 0) if rows else 0
+        batch = int(command[command.index("--batch-size") + 1]) if "--batch-size" in command else 64
+        left = (steps - step) * batch / rate if rate else None
+        started = time.strftime("%H:%M", time.localtime(info["started"]))
+        status = RunStatus(out.name, "running", step, steps, rate, left, "", rows,
+                           sorted((out / "samples").glob("step_*.png")))
+        if self._running():
+            status.message = f"{out.name}, started by {info['who']} at {started}: step {step:,} of {steps:,}."
+            return status
+        registered = out / "registered"
+        finished = (out / "generator.json").exists() and json.loads((out / "generator.json").read_text())["steps"] >= steps
+        if registered.exists() and not registered.read_text().strip():
+            status.state = "crashed"
+            status.message = f"{out.name} ended at step {step:,} but could not join the model picker: {last_lines(out)}"
+        elif registered.exists():
+            status.state = "finished" if finished else "stopped"
+            status.model_key = registered.read_text().strip()
+            status.message = (f"{out.name} {'finished' if finished else 'stopped'} at step {step:,}: "
+                              f"it is in the model picker as {status.model_key!r}.")
+        elif (out / "generator.safetensors").exists():
+            status.state = "evaluating"
+            status.message = f"{out.name} ended at step {step:,}; evaluating it before it joins the model picker…"
+            self._register_in_background(out)
+        else:
+            status.state = "crashed"
+            status.message = f"{out.name} ended without a checkpoint: {last_lines(out)}"
+        return status
+
+    def _register_in_background(self, out: Path) -> None:
+        if self._evaluating:
+            return
+        self._evaluating = True
+
+        def work():
+            try:
+                key = f"live/{out.name}"
+                path = out / "generator.safetensors"
+                quick_evaluation(path)
+                self.on_model(key, path)
+                (out / "registered").write_text(key)
+            except Exception as e:  # a broken checkpoint stays out of the picker; the page says why
+                log.warning("could not add %s: %s", out, e)
+                with open(out / "train.log", "a") as output:
+                    output.write(f"\nnot added to the model picker: {e}\n")
+                (out / "registered").write_text("")
+            finally:
+                self._evaluating = False
+
+        threading.Thread(target=work, name="live-evaluation", daemon=True).start()
+
+
+def quick_evaluation(path: Path) -> dict:
+    """FD-classifier and friends on 2,000 samples, stored in the sidecar (where an evaluator exists)."""
+    from gan.checkpoint import CheckpointError, checkpoint_paths
+    from gan.data import DataError
+    from gan.evaluate import evaluate_generator
+    from gan.fileio import atomic_write
+
+    try:
+        metrics = evaluate_generator(path, n=QUICK_EVAL_SAMPLES)
+    except (CheckpointError, DataError) as e:  # own images: no evaluator for them
+        log.info("no quick evaluation for %s: %s", path, e)
+        return {}
+    _, sidecar = checkpoint_paths(path)
+    meta = json.loads(sidecar.read_text())
+    meta["metrics"] = {k: v for k, v in metrics.items() if k != "eval_seconds"}
+    atomic_write(sidecar, (json.dumps(meta, indent=2) + "\n").encode())
+    return metrics
+
+
+def training_allowed(host: str, allow: bool, auth) -> tuple[bool, str]:
+    """On by default for a page on loopback only. On any other address it takes --allow-training
+    (GAN_ALLOW_TRAINING=1), and then also a login (GAN_AUTH): a public page must not let anyone
+    spend the machine."""
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return True, ""
+    if not allow:
+        return False, (f"Training from the page is off: this app listens on {host}, not only on this machine. "
+                       "Start it with --allow-training (or GAN_ALLOW_TRAINING=1) and a login (GAN_AUTH) to turn it on.")
+    if not auth:
+        raise SystemExit("--allow-training on a public address needs GAN_AUTH=user:password; refusing to start")
+    return True, ""
+
+
+# --- what the Train tab shows ------------------------------------------------------------
+
+def progress_html(status: RunStatus) -> str:
+    if not status.steps:
+        return ""
+    left = f", about {status.seconds_left / 60:.1f} min left" if status.seconds_left and status.state == "running" else ""
+    return (f"<progress value='{status.step}' max='{status.steps}' style='width:100%'></progress>"
+            f"<div>step {status.step:,} / {status.steps:,} · {status.img_per_s:,.0f} img/s{left}</div>")
+
+
+def loss_rows(status: RunStatus) -> dict:
+    """Long-format columns for gr.LinePlot: step, value, series."""
+    steps, values, series = [], [], []
+    for row in status.log_rows:
+        for key, name in (("loss_d", "D loss"), ("loss_g", "G loss")):
+            steps.append(row["step"])
+            values.append(row[key])
+            series.append(name)
+    return {"step": steps, "loss": values, "series": series}
