@@ -30,7 +30,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     GRADIO_SERVER_NAME=0.0.0.0 \
     GRADIO_SERVER_PORT=7860 \
     GRADIO_ANALYTICS_ENABLED=False \
-    GAN_CHECKPOINTS=/app/checkpoints
+    GAN_CHECKPOINTS=/app/checkpoints \
+    GAN_RUNS_DIR=/home/app/runs
 RUN useradd --create-home --uid 1000 app
 COPY --from=deps /opt/venv /opt/venv
 WORKDIR /app

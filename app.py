@@ -232,14 +232,14 @@ def build_app(studio: Studio, workers: int = 2, trainer: LiveTraining | None = N
                             train_data = gr.Radio(list(DATASETS), value="MNIST", label="Data", elem_id="train-data")
                             train_zip = gr.File(file_types=[".zip"], type="filepath", elem_id="train-zip",
                                                 label="Your images: a .zip of PNG/JPEG files, sub-folders = classes")
-                            recipe = gr.Dropdown(list(RECIPES), value=next(iter(RECIPES)), label="Recipe")
+                            recipe = gr.Radio(list(RECIPES), value=next(iter(RECIPES)), label="Recipe",
+                                              elem_id="train-recipe")
                             train_conditional = gr.Checkbox(False, label="Conditional (one model, pick the class)")
                             train_steps = gr.Slider(50, trainer.limits.max_steps, 2000, step=50, label="Steps",
                                                     elem_id="train-steps")
                             estimate = gr.Markdown(elem_id="train-estimate")
-                            with gr.Accordion("Advanced", open=False):
-                                train_limit = gr.Number(0, precision=0, minimum=0, label="Use only the first N images "
-                                                        "(0: all)", elem_id="train-limit")
+                            train_limit = gr.Number(0, precision=0, minimum=0, label="Use only the first N images "
+                                                    "(0: all)", elem_id="train-limit")
                             with gr.Row():
                                 start = gr.Button("Start", variant="primary", elem_id="train-start")
                                 stop = gr.Button("Stop", variant="stop", elem_id="train-stop")
@@ -389,6 +389,8 @@ def build_app(studio: Studio, workers: int = 2, trainer: LiveTraining | None = N
                 control.change(user_errors(on_estimate), [recipe, train_steps], estimate, api_name=False)
             demo.load(user_errors(on_estimate), [recipe, train_steps], estimate, api_name=False)
             demo.load(show, None, shown, api_name=False)  # re-attach: a reopened page shows the run going on
+            # models trained from the page since the app started: the page's own list is from start-up
+            demo.load(lambda: gr.Dropdown(choices=registry.choices()), None, model, api_name=False)
         gr.api(studio.list_models, api_name="models")
         if first:
             demo.load(sample_fn, sample_inputs, [grid, grid_info], api_name=False)
@@ -427,6 +429,8 @@ def main(argv=None) -> None:
                             max_images=env_int("GAN_MAX_IMAGES", 20_000),
                             upload=UploadLimits(zip_mb=env_int("GAN_UPLOAD_MB", 50)))
     trainer = LiveTraining(args.runs_dir, limits, on_model=registry.add) if allowed else None
+    if trainer is not None:
+        log.info("restored %d model(s) trained from the page earlier", trainer.restore_models())
     demo = build_app(studio, workers=args.concurrency, trainer=trainer, training_off=training_off)
     # Principal directions cost about a second per model: compute them off the request path.
     threading.Thread(target=lambda: [m.directions() for m in registry.models.values()], daemon=True).start()

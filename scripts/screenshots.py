@@ -20,11 +20,44 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
          "--disable-component-update", "--disable-sync"]
 
 
+def draw_and_find(page) -> None:
+    """A 2 drawn with the mouse in three strokes, found in the first model."""
+    page.get_by_role("tab", name="Your drawing").click()
+    canvas = page.locator("#drawing-canvas canvas").first
+    canvas.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    box = canvas.bounding_box()
+    strokes = [[(0.3, 0.3), (0.4, 0.18), (0.6, 0.18), (0.68, 0.32), (0.6, 0.5), (0.3, 0.78)],
+               [(0.3, 0.78), (0.72, 0.78)]]
+    for stroke in strokes:
+        page.mouse.move(box["x"] + stroke[0][0] * box["width"], box["y"] + stroke[0][1] * box["height"])
+        page.mouse.down()
+        for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+            for t in range(1, 9):
+                page.mouse.move(box["x"] + (x0 + (x1 - x0) * t / 8) * box["width"],
+                                box["y"] + (y0 + (y1 - y0) * t / 8) * box["height"])
+        page.mouse.up()
+    page.locator("#find-drawing").click()
+    page.locator("#found-image img").wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+
+
+def train_for_a_while(page, path: Path) -> None:
+    """The Train tab about a minute into a fast MNIST run (screenshot), then stopped."""
+    page.get_by_role("tab", name="Train").click()
+    page.locator("#train-start").click()
+    page.wait_for_timeout(75_000)
+    page.screenshot(path=str(path))
+    page.locator("#train-stop").click()
+    page.wait_for_timeout(3_000)
+
+
 def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT,
+    runs = ROOT / "runs" / "screenshots"
+    app = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--runs-dir", str(runs)], cwd=ROOT,
                            env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -53,6 +86,9 @@ def main() -> None:
             page.locator("#gif-image img").wait_for(timeout=60_000)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(ROOT / "docs" / "interpolate.png"))
+            draw_and_find(page)
+            page.screenshot(path=str(ROOT / "docs" / "drawing.png"))
+            train_for_a_while(page, ROOT / "docs" / "train.png")
             browser.close()
     finally:
         app.terminate()

@@ -8,7 +8,10 @@ data), a request gets a plain message instead of neighbours, and everything else
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 from gan.data import DATASETS, DataError
 from gan.neighbours import TrainingIndex
@@ -16,6 +19,7 @@ from gan.neighbours import TrainingIndex
 from .validation import InvalidInput
 
 log = logging.getLogger("gan_studio")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class NeighbourIndexes:
@@ -34,6 +38,7 @@ class NeighbourIndexes:
     def build_all(self, datasets=None) -> None:
         for dataset in datasets or self.datasets:
             try:
+                self.build_elsewhere(dataset)
                 index = TrainingIndex.load_or_build(dataset, self.data_dir, self.evaluator_dir, log=log.info)
                 with self._lock:
                     self._ready[dataset] = index
@@ -43,6 +48,20 @@ class NeighbourIndexes:
                 with self._lock:
                     self._failed[dataset] = reason
                 log.warning("no %s training-set index: %s", dataset, reason)
+
+    def build_elsewhere(self, dataset: str) -> None:
+        """A missing index is built by a child process (`python -m gan.neighbours --build`): the
+        build's ~400 MB of temporary memory then goes back to the system instead of staying in
+        the app's heap (docs/memorisation.md). Failures fall through to load_or_build, which says why."""
+        try:
+            if TrainingIndex.cache_path(dataset, self.data_dir, self.evaluator_dir).exists():
+                return
+        except DataError:
+            return
+        log.info("building the %s training-set index in a child process (once)", dataset)
+        command = [sys.executable, "-m", "gan.neighbours", "--build", dataset]
+        command += ["--data-dir", str(self.data_dir)] if self.data_dir else []
+        subprocess.run(command, cwd=ROOT, capture_output=True, timeout=1800)
 
     def get(self, dataset: str) -> TrainingIndex:
         with self._lock:

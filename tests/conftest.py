@@ -105,7 +105,7 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(checkpoint_dir):
+def app_url(checkpoint_dir, tmp_path_factory):
     """`python app.py` on a free loopback port, as a user starts it."""
     import os
     import subprocess
@@ -117,7 +117,8 @@ def app_url(checkpoint_dir):
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
     proc = subprocess.Popen([sys.executable, str(root / "app.py"), "--checkpoints", str(checkpoint_dir),
-                             "--port", str(port)], cwd=root, env=env,
+                             "--port", str(port), "--runs-dir", str(tmp_path_factory.mktemp("live-runs"))],
+                            cwd=root, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 90

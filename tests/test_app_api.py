@@ -121,3 +121,31 @@ def test_neighbours_once_the_index_is_built(client):
                 raise
             time.sleep(2)
     assert Image.open(picture).width > 9 * 28 and "real unseen images" in sentence and "seed 3, class '7'" in sentence
+
+
+def test_a_run_started_through_the_api_is_watched_stopped_and_sampled(client):
+    import time
+
+    def status_when(predicate, timeout=180):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            status = client.predict(api_name="/train_status")
+            if predicate(status):
+                return status
+            time.sleep(1)
+        pytest.fail(f"timed out: {status}")
+
+    message = client.predict("MNIST", "fast (live default)", False, 400, None, 512, api_name="/train_start")
+    assert message.startswith("started")
+    with pytest.raises(AppError, match="already going"):
+        client.predict("MNIST", "fast (live default)", False, 400, None, 512, api_name="/train_start")
+    status = status_when(lambda s: s["grids"] >= 2 and s["log_points"] >= 2)
+    assert status["state"] == "running"
+    assert "stopping" in client.predict(api_name="/train_stop")
+    status = status_when(lambda s: s["model_key"])
+    assert status["state"] == "stopped"
+    assert status["model_key"] in [m["name"] for m in client.predict(api_name="/models")]
+    path, info = client.predict(status["model_key"], 0, 16, 1.0, "All classes", api_name="/sample")
+    assert Image.open(path).format == "PNG" and info.startswith(status["model_key"])
+    with pytest.raises(AppError, match="no run is going"):
+        client.predict(api_name="/train_stop")

@@ -134,3 +134,25 @@ def test_clicking_a_grid_tile_shows_its_nearest_training_images(page):
     # the status line, refreshed every 3 s while an index builds, catches up
     page.wait_for_function("document.querySelector('#index-status').innerText.includes('mnist: ready')",
                            timeout=10_000)
+
+
+def test_training_from_the_page_shows_grids_then_the_new_model(page):
+    page.get_by_role("tab", name="Train").click()
+    page.locator("#train-limit input").fill("512")
+    steps = page.locator("#train-steps input[type=number]")
+    steps.fill("2000")
+    steps.press("Enter")
+    page.locator("#train-start").click()
+    page.wait_for_function("document.querySelector('#train-message textarea').value.includes('started')",
+                           timeout=30_000)
+    first = element_pixels(page, "#train-grid")  # the first grid, then a later one
+    wait_for_change(page, "#train-grid", first, timeout_s=120)
+    assert "step" in page.locator("#train-progress").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "train-tab.png"), full_page=True)
+    page.locator("#train-stop").click()
+    page.wait_for_function("document.querySelector('#train-message textarea').value.includes('model picker as')",
+                           timeout=180_000)
+    key = page.locator("#train-message textarea").input_value().split("model picker as '")[1].split("'")[0]
+    page.locator("#model input").click()
+    page.get_by_role("option", name=key).wait_for(timeout=10_000)
+    page.keyboard.press("Escape")

@@ -28,7 +28,7 @@ def test_an_encoder_is_trained_saved_and_only_used_with_its_own_generator(tmp_pa
     assert weights == paths_for(tmp_path / "g.safetensors")[0] and weights.name == "g.encoder.safetensors"
     loaded = load_encoder(tmp_path / "g.safetensors")
     x = torch.rand(4, 1, 28, 28) * 2 - 1
-    assert torch.equal(loaded(x), encoder.eval()(x))
+    assert torch.allclose(loaded(x), encoder.eval()(x), atol=0.02)  # float16 on disk
     # Other weights under the same name: the encoder no longer belongs to them, so it is not used.
     shutil.copy(SHIPPED / "mnist-keras-mlp.safetensors", tmp_path / "g.safetensors")
     assert load_encoder(tmp_path / "g.safetensors") is None

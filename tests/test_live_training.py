@@ -60,6 +60,10 @@ def test_a_tiny_run_is_watched_stopped_and_sampled(studio_and_trainer):
     assert trainer.resume("tester").startswith("resumed")
     status = wait_for(trainer, lambda s: s.state == "finished")
     assert status.step == 400 and trainer.summary()["model_key"] == status.model_key
+    # A restarted app puts it back in the picker.
+    fresh = ModelRegistry(SHIPPED)
+    assert LiveTraining(trainer.folder.parent, on_model=fresh.add).restore_models() == 1
+    assert status.model_key in fresh.models
 
 
 def test_misuse_gets_clear_messages(studio_and_trainer, tmp_path):
