@@ -20,6 +20,12 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
          "--disable-component-update", "--disable-sync"]
 
 
+def to_tabs(page) -> None:
+    """Scroll so the tab bar is at the top: the tab's content fills the picture."""
+    page.get_by_role("tablist").first.evaluate("e => e.scrollIntoView()")
+    page.wait_for_timeout(500)
+
+
 def draw_and_find(page) -> None:
     """A 2 drawn with the mouse in three strokes, found in the first model."""
     page.get_by_role("tab", name="Your drawing").click()
@@ -47,6 +53,7 @@ def train_for_a_while(page, path: Path) -> None:
     page.get_by_role("tab", name="Train").click()
     page.locator("#train-start").click()
     page.wait_for_timeout(75_000)
+    to_tabs(page)
     page.screenshot(path=str(path))
     page.locator("#train-stop").click()
     page.wait_for_timeout(3_000)
@@ -87,6 +94,7 @@ def main() -> None:
             page.wait_for_timeout(1500)
             page.screenshot(path=str(ROOT / "docs" / "interpolate.png"))
             draw_and_find(page)
+            to_tabs(page)
             page.screenshot(path=str(ROOT / "docs" / "drawing.png"))
             train_for_a_while(page, ROOT / "docs" / "train.png")
             browser.close()
