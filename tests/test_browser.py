@@ -145,8 +145,12 @@ def test_training_from_the_page_shows_grids_then_the_new_model(page):
     page.locator("#train-start").click()
     page.wait_for_function("document.querySelector('#train-message textarea').value.includes('started')",
                            timeout=30_000)
-    first = element_pixels(page, "#train-grid")  # the first grid, then a later one
-    wait_for_change(page, "#train-grid", first, timeout_s=120)
+    # The grid is replaced every 2 s while the run goes: watch its source, not its pixels.
+    grid = page.locator("#train-grid img").first
+    grid.wait_for(timeout=60_000)
+    page.wait_for_function("(first) => { const img = document.querySelector('#train-grid img');"
+                           " return img && img.src !== first && img.complete && img.naturalWidth > 0; }",
+                           arg=grid.get_attribute("src"), timeout=120_000)
     assert "step" in page.locator("#train-progress").inner_text()
     page.screenshot(path=str(ARTIFACTS / "train-tab.png"), full_page=True)
     page.locator("#train-stop").click()
