@@ -271,11 +271,12 @@ def build_app(studio: Studio, workers: int = 2, trainer: LiveTraining | None = N
 
         def on_model(key):  # latents belong to one model: the pasted and found ones are cleared
             return (class_dropdown_update(studio, key, True), class_dropdown_update(studio, key, False),
-                    class_dropdown_update(studio, key, False), class_dropdown_update(studio, key, False), "", "", "")
+                    class_dropdown_update(studio, key, False), class_dropdown_update(studio, key, False),
+                    "", "", "", "", "")
 
         card = user_errors(studio.model_card)
         model.change(on_model, model, [sample_class, slider_class, start_class, end_class, base_latent, start_latent,
-                                       end_latent], api_name=False) \
+                                       end_latent, found_latent, found_class], api_name=False) \
             .then(card, model, [card_text, card_image], api_name="model_card") \
             .then(user_errors(studio.sample_grid), sample_inputs, [grid, grid_info], api_name=False) \
             .then(user_errors(studio.slider_image), slider_inputs, slider_outputs, api_name=False)

@@ -104,8 +104,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_live_runs(runs_dir: Path) -> None:
+    """Kill the training runs a test started from the page: they outlive the app by design, and a
+    forgotten one would slow every later test."""
+    import json
+    import signal
+
+    from studio.training import process_alive
+
+    for info in Path(runs_dir).glob("live/*/run.json"):
+        pid = json.loads(info.read_text())["pid"]
+        if process_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
 @pytest.fixture(scope="session")
-def app_url(checkpoint_dir, tmp_path_factory):
+def live_runs_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("live-runs")
+
+
+@pytest.fixture(scope="session")
+def app_url(checkpoint_dir, live_runs_dir):
     """`python app.py` on a free loopback port, as a user starts it."""
     import os
     import subprocess
@@ -115,9 +134,10 @@ def app_url(checkpoint_dir, tmp_path_factory):
 
     port = free_port()
     root = Path(__file__).resolve().parent.parent
+    runs = live_runs_dir
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
     proc = subprocess.Popen([sys.executable, str(root / "app.py"), "--checkpoints", str(checkpoint_dir),
-                             "--port", str(port), "--runs-dir", str(tmp_path_factory.mktemp("live-runs"))],
+                             "--port", str(port), "--runs-dir", str(runs)],
                             cwd=root, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
@@ -134,6 +154,7 @@ def app_url(checkpoint_dir, tmp_path_factory):
         proc.kill()
         pytest.fail("app.py did not answer within 90 s")
     yield url
+    stop_live_runs(runs)  # runs started from the page outlive the app by design; not the tests'
     proc.terminate()
     try:
         proc.wait(timeout=15)

@@ -123,7 +123,16 @@ def test_neighbours_once_the_index_is_built(client):
     assert Image.open(picture).width > 9 * 28 and "real unseen images" in sentence and "seed 3, class '7'" in sentence
 
 
-def test_a_run_started_through_the_api_is_watched_stopped_and_sampled(client):
+def test_a_run_started_through_the_api_is_watched_stopped_and_sampled(client, live_runs_dir):
+    from conftest import stop_live_runs
+
+    try:
+        watch_stop_and_sample(client)
+    finally:
+        stop_live_runs(live_runs_dir)
+
+
+def watch_stop_and_sample(client):
     import time
 
     def status_when(predicate, timeout=180):

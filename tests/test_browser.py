@@ -136,7 +136,14 @@ def test_clicking_a_grid_tile_shows_its_nearest_training_images(page):
                            timeout=10_000)
 
 
-def test_training_from_the_page_shows_grids_then_the_new_model(page):
+@pytest.fixture
+def stopped_afterwards(live_runs_dir):
+    yield
+    from conftest import stop_live_runs
+    stop_live_runs(live_runs_dir)
+
+
+def test_training_from_the_page_shows_grids_then_the_new_model(page, stopped_afterwards):
     page.get_by_role("tab", name="Train").click()
     page.locator("#train-limit input").fill("512")
     steps = page.locator("#train-steps input[type=number]")
@@ -147,7 +154,7 @@ def test_training_from_the_page_shows_grids_then_the_new_model(page):
                            timeout=30_000)
     # The grid is replaced every 2 s while the run goes: watch its source, not its pixels.
     grid = page.locator("#train-grid img").first
-    grid.wait_for(timeout=60_000)
+    grid.wait_for(timeout=120_000)
     page.wait_for_function("(first) => { const img = document.querySelector('#train-grid img');"
                            " return img && img.src !== first && img.complete && img.naturalWidth > 0; }",
                            arg=grid.get_attribute("src"), timeout=120_000)

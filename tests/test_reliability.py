@@ -151,13 +151,14 @@ def test_a_malformed_login_stops_the_app_instead_of_starting_it_open(monkeypatch
     assert app.auth_from_env() == ("alice", "pass:word")
 
 
-def test_basic_auth_from_the_environment(checkpoint_dir):
+def test_basic_auth_from_the_environment(checkpoint_dir, tmp_path):
     from gradio_client import Client
 
     from conftest import free_port
 
     port = free_port()
-    env = {**os.environ, "GAN_AUTH": "alice:s3cret", "GRADIO_ANALYTICS_ENABLED": "False"}
+    env = {**os.environ, "GAN_AUTH": "alice:s3cret", "GRADIO_ANALYTICS_ENABLED": "False",
+           "GAN_RUNS_DIR": str(tmp_path)}  # not runs/: models trained from the page there would join the list
     proc = subprocess.Popen([sys.executable, "app.py", "--checkpoints", str(checkpoint_dir), "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
