@@ -15,7 +15,6 @@ records the sha256 of the generator's weights: an encoder for other weights is n
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -29,7 +28,7 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
 from .checkpoint import CheckpointError
-from .fileio import atomic_write
+from .fileio import atomic_write, file_sha256
 from .sampling import output_range
 
 SUFFIX = ".encoder"
@@ -71,10 +70,6 @@ class EncoderConfig:
 def paths_for(generator_path: str | Path) -> tuple[Path, Path]:
     stem = Path(generator_path).with_suffix("")
     return stem.with_name(stem.name + SUFFIX + ".safetensors"), stem.with_name(stem.name + SUFFIX + ".json")
-
-
-def file_sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def save_encoder(generator_path: str | Path, encoder: Encoder, meta: dict) -> Path:

@@ -38,7 +38,7 @@ from .data import DataError, load_dataset, to_model_range
 from .fileio import atomic_write
 from .inception_fid import Extractor, InceptionUnavailable, inception_features, load_extractor
 from .neighbours import TrainingIndex
-from .sampling import latent_for_seeds, output_range
+from .sampling import latent_for_seeds, output_range, to_uint8
 
 NUM_SAMPLES = 10_000
 EVAL_SEED = 2**20  # seeds EVAL_SEED.. are used for evaluation, far from the seeds people browse
@@ -156,7 +156,7 @@ def evaluate_generator(path, n: int = NUM_SAMPLES, data_dir=None, evaluator_dir=
             metrics["per_class"] = class_report(meta, feats, probs, labels, n, data_dir, evaluator_dir)
     try:
         index = TrainingIndex.load_or_build(meta["dataset"], data_dir, evaluator_dir)
-        metrics.update(index.memorisation(((images + 1) * 127.5).round().to(torch.uint8).squeeze(1)))
+        metrics.update(index.memorisation(torch.from_numpy(to_uint8(images))))
     except DataError:  # the index needs the training images; the other metrics only the test split
         pass
     if inception is not None:

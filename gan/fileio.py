@@ -8,6 +8,7 @@ other users (e.g. a container's non-root user) can read what was written.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -37,3 +38,11 @@ def atomic_file(path: str | Path):
 def atomic_write(path: str | Path, data: bytes) -> None:
     with atomic_file(path) as (f, _):
         f.write(data)
+
+
+def file_sha256(*paths: str | Path) -> str:
+    """Hex sha256 of the files' bytes, one after another: what identifies weights or data."""
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(Path(path).read_bytes())
+    return h.hexdigest()

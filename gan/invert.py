@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from .data import to_model_range
-from .sampling import latent_for_seeds, output_range, to_uint8
+from .sampling import format_latent, latent_for_seeds, output_range, to_uint8
 
 DEFAULT_STEPS = 100
 MAX_STEPS = 500
@@ -123,7 +123,7 @@ def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, c
     data_range = lo, hi = output_range(generator)
     targets = to_model_range(torch.as_tensor(np.asarray(targets_u8)).view(-1, 28, 28), data_range)
     b, labels = len(targets), labels_of(generator)
-    k = len(labels)
+    k, conditional = len(labels), labels != [None]
 
     def features_of(t):
         return FeatureLoss(classifier, t, data_range) if classifier is not None else None
@@ -132,15 +132,16 @@ def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, c
         seed_starts(generator, targets, candidates)  # [B, L, d]
     with torch.inference_mode():
         every_target = targets.repeat_interleave(k, 0)
-        start_images = generator(starts.flatten(0, 1), None if labels == [None] else torch.arange(k).repeat(b))
+        start_images = generator(starts.flatten(0, 1), torch.arange(k).repeat(b) if conditional else None)
         start_score = fit_loss(start_images, every_target, features_of(every_target)).view(b, k)
+        start_distance = (start_images - every_target).abs().flatten(1).mean(1).view(b, k) / (hi - lo)
     # With an encoder the class is decided by its starts: optimisation lets a conditional generator bend
     # any class toward the picture (a thin 4 into a 1's bar), so optimising several classes and keeping
     # the closest picks the wrong class more often (mnist-dcgan-cond, 100 test digits: 85-90% vs 96-98%;
     # docs/inversion.md). Seeded starts are too coarse to decide it: their best few are optimised.
     top = 1 if encoder is not None else min(TOP_CLASSES, k)
     kept = start_score.argsort(1)[:, :top]  # [B, top]
-    y = None if labels == [None] else kept.flatten()
+    y = kept.flatten() if conditional else None
     targets = targets.repeat_interleave(top, 0)
     feature_loss = features_of(targets)
     z = optimise(generator, starts[torch.arange(b)[:, None], kept].flatten(0, 1), y, targets, steps, feature_loss)
@@ -156,13 +157,11 @@ def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, c
         order = score[i].argsort().tolist()
         best = order[0]
         ranking = []
-        if labels != [None]:  # optimised classes by their final fit, then the others by their start's
+        if conditional:  # optimised classes by their final fit, then the others by their start's
             ranking = [(int(kept[i, j]), float(distance[i, j])) for j in order]
-            rest = [c for c in start_score[i].argsort().tolist() if c not in kept[i].tolist()]
-            with torch.inference_mode():
-                rest_distance = (start_images.view(b, k, -1)[i, rest] - targets[i * top].flatten()).abs().mean(1)
-            ranking += [(c, float(dist) / (hi - lo)) for c, dist in zip(rest, rest_distance)]
-        found.append(Inversion(z=z[i, best], label=None if labels == [None] else int(kept[i, best]),
+            ranking += [(c, float(start_distance[i, c])) for c in start_score[i].argsort().tolist()
+                        if c not in kept[i].tolist()]
+        found.append(Inversion(z=z[i, best], label=int(kept[i, best]) if conditional else None,
                                image=pixels[i, best], distance=float(distance[i, best]), ranking=ranking,
                                start=start))
     return found
@@ -206,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     if found.ranking:
         print("classes, best first: " + ", ".join(f"{names[c] if c < len(names) else c} {d:.4f}"
                                                   for c, d in found.ranking))
-    print("latent: " + ", ".join(f"{v:.4f}" for v in found.z.tolist()))
+    print("latent: " + format_latent(found.z))
     print(f"wrote {args.out}")
     return 0
 

@@ -18,7 +18,6 @@ a copied training image at 0%. A model's memorisation figure is the share of its
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import sys
 import threading
@@ -28,10 +27,12 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as save_safetensors_bytes
 
 from .classifier import embed, evaluator_path, load_classifier
 from .data import SPLIT_FILES, DataError, find_data_dir, load_dataset, to_model_range
+from .fileio import atomic_write, file_sha256
 from .images import make_grid
 
 K = 8
@@ -42,11 +43,17 @@ def cache_dir() -> Path:
     return Path(os.environ.get("GAN_CACHE_DIR") or Path.home() / ".cache" / "gan-studio")
 
 
-def file_digest(paths) -> str:
-    h = hashlib.sha256()
-    for path in paths:
-        h.update(Path(path).read_bytes())
-    return h.hexdigest()[:16]
+def evaluator_folder(evaluator_dir) -> tuple[Path, ...]:
+    """load_classifier's / evaluator_path's optional folder argument."""
+    return (Path(evaluator_dir),) if evaluator_dir else ()
+
+
+def evaluator_features(classifier, images_u8: torch.Tensor, chunk: int = 5000) -> torch.Tensor:
+    """[N, 128] float features of uint8 images, converted to the evaluator's range a chunk at a time
+    (all 60,000 at once would be a 188 MB float copy) and run in small batches (a batch's first
+    activations are batch x 100 kB)."""
+    return torch.cat([embed(classifier, to_model_range(images_u8[i:i + chunk], (-1.0, 1.0)), batch=250)[0].float()
+                      for i in range(0, len(images_u8), chunk)])
 
 
 @dataclass
@@ -85,7 +92,7 @@ class TrainingIndex:
     # --- search -------------------------------------------------------------------------
 
     def embed(self, images_u8: torch.Tensor) -> torch.Tensor:
-        return embed(self.classifier, to_model_range(images_u8, (-1.0, 1.0)), batch=250)[0].float()
+        return evaluator_features(self.classifier, images_u8)
 
     def nearest_features(self, feats: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(distances, ids) [N, k]: Euclidean in the evaluator's features."""
@@ -126,10 +133,15 @@ class TrainingIndex:
         return Neighbours(fi[0].tolist(), fd[0].tolist(), pi[0].tolist(), pd[0].tolist(),
                           float(self.closeness(fd[:, 0])[0]))
 
+    def nearest_distances(self, images_u8: torch.Tensor, batch: int = 250) -> torch.Tensor:
+        """[N]: each image's feature distance to its nearest training image, in batches (a batch
+        against all 60,000 points is a [batch, 60000] temporary)."""
+        return torch.cat([self.nearest_features(self.embed(images_u8[i:i + batch]), 1)[0][:, 0]
+                          for i in range(0, len(images_u8), batch)])
+
     def memorisation(self, images_u8: torch.Tensor) -> dict:
         """The model-level figures for [N, 28, 28] uint8 samples (see the module docstring)."""
-        nearest = torch.cat([self.nearest_features(self.embed(images_u8[i:i + 250]), 1)[0][:, 0]
-                             for i in range(0, len(images_u8), 250)])
+        nearest = self.nearest_distances(images_u8)
         first_percentile = torch.quantile(self.test_nearest, 0.01)
         return {"memorised": round(float((nearest < first_percentile).float().mean()), 4),
                 "nn_ratio": round(float(nearest.median() / self.test_nearest.median()), 3)}
@@ -142,13 +154,9 @@ class TrainingIndex:
         classifier = classifier or load_classifier(dataset)[0]
         train, labels = load_dataset(dataset, "train", data_dir, allow_download=False, limit=limit)
         test, _ = load_dataset(dataset, "test", data_dir, allow_download=False, limit=limit)
-        features = torch.cat([embed(classifier, to_model_range(train[i:i + 5000], (-1.0, 1.0)), batch=250)[0].float()
-                              for i in range(0, len(train), 5000)])
+        features = evaluator_features(classifier, train)
         index = cls(features.half(), train, labels, torch.zeros(1), classifier)
-        test_feats = index.embed(test)
-        nearest = torch.cat([index.nearest_features(test_feats[i:i + 250], 1)[0][:, 0]
-                             for i in range(0, len(test_feats), 250)])
-        index.test_nearest = nearest.sort().values.float()
+        index.test_nearest = index.nearest_distances(test).sort().values.float()
         return index
 
     @staticmethod
@@ -158,16 +166,15 @@ class TrainingIndex:
         folder = find_data_dir(dataset, data_dir)
         if folder is None:
             raise DataError(f"the {dataset} training images are not on this machine (set GAN_DATA_DIR)")
-        evaluators = (Path(evaluator_dir),) if evaluator_dir else ()
-        key = file_digest([evaluator_path(dataset, *evaluators)]) + "-" + file_digest(
-            [folder / SPLIT_FILES[s][0] for s in ("train", "test")])
+        key = file_sha256(evaluator_path(dataset, *evaluator_folder(evaluator_dir)))[:16] + "-" + file_sha256(
+            *(folder / SPLIT_FILES[s][0] for s in ("train", "test")))[:16]
         return cache_dir() / f"index-{dataset}-{key}.safetensors"
 
     @classmethod
     def load_or_build(cls, dataset: str, data_dir=None, evaluator_dir=None, log=lambda message: None) -> TrainingIndex:
         """The cached index of `dataset`, built first when missing or stale."""
         path = cls.cache_path(dataset, data_dir, evaluator_dir)
-        classifier = load_classifier(dataset, *((Path(evaluator_dir),) if evaluator_dir else ()))[0]
+        classifier = load_classifier(dataset, *evaluator_folder(evaluator_dir))[0]
         if path.exists():
             try:
                 t = load_file(path)
@@ -177,11 +184,9 @@ class TrainingIndex:
                 log(f"rebuilding {path}: {e}")
         log(f"building the {dataset} training-set index (once; cached in {path.parent})")
         index = cls.build(dataset, data_dir, classifier)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        save_file({"features": index.features.contiguous(), "pixels": index.pixels.contiguous(),
-                   "labels": index.labels.contiguous(), "test_nearest": index.test_nearest.contiguous()}, tmp)
-        os.replace(tmp, path)  # atomic: a second process never reads half a file
+        atomic_write(path, save_safetensors_bytes({  # a second process never reads half a file
+            "features": index.features.contiguous(), "pixels": index.pixels.contiguous(),
+            "labels": index.labels.contiguous(), "test_nearest": index.test_nearest.contiguous()}))
         return index
 
 

@@ -17,6 +17,11 @@ def latent_for_seeds(seeds: Sequence[int], latent_dim: int) -> torch.Tensor:
     return torch.stack([torch.randn(latent_dim, generator=torch.Generator().manual_seed(int(s))) for s in seeds])
 
 
+def format_latent(z: torch.Tensor) -> str:
+    """A latent as text (4 decimals), the form the app's latent inputs and API take."""
+    return ", ".join(f"{v:.4f}" for v in z.tolist())
+
+
 def seed_range(seed: int, n: int) -> list[int]:
     return list(range(int(seed), int(seed) + int(n)))
 

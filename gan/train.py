@@ -571,11 +571,18 @@ def write_progress_gif(out: Path) -> None:
         atomic_write(out / "progress.gif", gif_bytes(frames, frame_ms=300, boomerang=False))
 
 
+def read_log(path: Path) -> list[dict]:
+    """The rows of a run's log.jsonl, skipping a line torn by a crash; [] when there is none yet."""
+    if not path.exists():
+        return []
+    return [row for line in path.read_text().splitlines() if (row := parse_log_line(line))]
+
+
 def write_loss_chart(out: Path) -> None:
     """losses.png: D and G loss (trailing mean over ~2% of the run) against step."""
     from .plots import line_chart, moving_average
 
-    rows = [row for line in (out / "log.jsonl").read_text().splitlines() if (row := parse_log_line(line))]
+    rows = read_log(out / "log.jsonl")
     if len(rows) < 2:
         return
     steps, window = [r["step"] for r in rows], max(1, len(rows) // 50)

@@ -16,7 +16,7 @@ from gan.images import gif_bytes, make_grid, upscale
 from gan.invert import DEFAULT_STEPS
 from gan.neighbours import describe as describe_neighbours
 from gan.neighbours import neighbours_image
-from gan.sampling import generate, interpolate, latent_for_seeds, sample
+from gan.sampling import format_latent, generate, interpolate, latent_for_seeds, sample
 
 from .drawing import find_picture, read_picture
 from .metrics import metric_rows
@@ -24,7 +24,7 @@ from .neighbours import NeighbourIndexes
 from .outputs import OutputFiles
 from .registry import NUM_DIRECTIONS, LoadedModel, ModelRegistry, dataset_title
 from .validation import (MAX_FRAMES, MAX_IMAGES, MAX_SEED, MAX_SLIDER, MAX_TRUNCATION, InvalidInput, as_choice,
-                         as_float, as_int, as_number, format_latent, parse_latent)
+                         as_float, as_int, as_number, parse_latent)
 
 ALL_CLASSES = "All classes"
 BASES = ("principal", "raw")
@@ -32,19 +32,28 @@ MODES = ("lerp", "slerp")
 DISPLAY_WIDTH = 1024  # grids are upscaled (nearest-neighbour) to about this many pixels
 
 
+def has_latent(latent_text) -> bool:
+    """Whether a latent was given as text (it then replaces the seed)."""
+    return latent_text is not None and bool(str(latent_text).strip())
+
+
 def describe(seed, latent_text) -> str:
-    return "pasted latent" if latent_text is not None and str(latent_text).strip() else f"seed {int(seed)}"
+    return "pasted latent" if has_latent(latent_text) else f"seed {int(seed)}"
+
+
+def display_scale(width: int, most: int = 10) -> int:
+    """The largest whole factor (at most `most`) that keeps an image about DISPLAY_WIDTH wide."""
+    return max(1, min(most, DISPLAY_WIDTH // width))
 
 
 def for_display(image: Image.Image, most: int = 10) -> Image.Image:
-    """Upscale by the largest whole factor (at most `most`) that keeps it about DISPLAY_WIDTH wide."""
-    scale = max(1, min(most, DISPLAY_WIDTH // image.width))
+    scale = display_scale(image.width, most)
     return image.resize((image.width * scale, image.height * scale), Image.NEAREST)
 
 
 def tile_at(x, y, grid_width: int, ncol: int, n: int) -> int:
     """The index of the grid tile under display pixel (x, y) (make_grid: 28 px tiles, 2 px gaps)."""
-    scale = max(1, min(10, DISPLAY_WIDTH // grid_width))
+    scale = display_scale(grid_width)
     col = min(ncol - 1, max(0, int((as_number(x, "x") / scale - 2) // 30)))
     row = min(math.ceil(n / ncol) - 1, max(0, int((as_number(y, "y") / scale - 2) // 30)))
     if row * ncol + col >= n:
@@ -90,7 +99,7 @@ class Studio:
         truncation = as_float(truncation, "truncation", 0.0, MAX_TRUNCATION)
         seeds, labels, ncol = self.grid_tiles(m, seed, n, class_name)
         grid = make_grid(sample(m.generator, seeds=seeds, labels=labels, truncation=truncation), nrow=ncol)
-        if m.class_names and self.class_index(m, class_name, allow_all=True) is None:
+        if m.class_names and class_name == ALL_CLASSES:  # grid_tiles checked the class
             rows = len(seeds) // ncol
             what = f"seeds {seed}-{seed + rows - 1} (one per row) × all {ncol} classes"
             which = f"row r uses seed {seed}+r"
@@ -136,7 +145,7 @@ class Studio:
         return image, f"{m.key}: {describe(seed, base_latent)}{cls}, {basis} sliders moved: {moved}", format_latent(z)
 
     def seed_or_latent(self, m: LoadedModel, seed, latent_text) -> torch.Tensor:
-        if latent_text is not None and str(latent_text).strip():
+        if has_latent(latent_text):
             return torch.tensor(parse_latent(latent_text, m.generator.latent_dim))
         return latent_for_seeds([as_int(seed, "seed", 0, MAX_SEED)], m.generator.latent_dim)[0]
 
@@ -181,7 +190,7 @@ class Studio:
         truncation = as_float(truncation, "truncation", 0.0, MAX_TRUNCATION)
         index = self.indexes.get(m.meta["dataset"])
         z = self.seed_or_latent(m, seed, latent)
-        pasted = latent is not None and str(latent).strip()
+        pasted = has_latent(latent)
         image = generate(m.generator, z[None] * (1.0 if pasted else truncation), label)[0]
         found = index.lookup(image)
         cls = f", class {class_name!r}" if label is not None else ""

@@ -17,9 +17,10 @@ from PIL import Image
 from gan.images import upscale
 from gan.invert import MAX_STEPS, invert
 from gan.preprocess import BadPicture, NoInk, mnist_style, open_picture
+from gan.sampling import format_latent
 
 from .registry import LoadedModel
-from .validation import InvalidInput, as_int, format_latent
+from .validation import InvalidInput, as_int
 
 EMPTY = "draw something first (or upload a picture)"
 

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gan.train import parse_log_line
+from gan.train import read_log
 
 from .uploads import UploadLimits, unpack_images
 from .validation import InvalidInput, as_choice, as_int
@@ -137,12 +137,9 @@ class LiveTraining:
     def images_per_second(self, recipe: str) -> float:
         from gan.train import cpu_has_native_bf16
 
-        runs = sorted(self.folder.glob("*/run.json"), key=lambda p: p.stat().st_mtime) if self.folder.exists() else []
-        for info_path in reversed(runs):
-            info = json.loads(info_path.read_text())
-            rows = [r for line in (info_path.parent / "log.jsonl").read_text().splitlines()[-50:]
-                    if (r := parse_log_line(line))] if (info_path.parent / "log.jsonl").exists() else []
-            if info.get("recipe") == recipe and rows:
+        for out in reversed(self._runs()):
+            rows = read_log(out / "log.jsonl")[-50:]
+            if json.loads((out / "run.json").read_text()).get("recipe") == recipe and rows:
                 return float(sorted(r["img_per_s"] for r in rows)[int(0.9 * (len(rows) - 1))])  # unhurried speed
         return IMAGES_PER_SECOND["dcgan" if recipe == "fast" and not cpu_has_native_bf16() else recipe]
 
@@ -222,10 +219,15 @@ class LiveTraining:
 
     # --- watching ---------------------------------------------------------------------------
 
+    def _runs(self) -> list[Path]:
+        """Run folders started from the page, oldest first (by their run.json)."""
+        infos = sorted(self.folder.glob("*/run.json"), key=lambda p: p.stat().st_mtime) if self.folder.exists() else []
+        return [info.parent for info in infos]
+
     def _reattach(self) -> Path | None:
         """The newest run folder (running or not), so a restarted app shows where things stand."""
-        runs = sorted(self.folder.glob("*/run.json"), key=lambda p: p.stat().st_mtime) if self.folder.exists() else []
-        return runs[-1].parent if runs else None
+        runs = self._runs()
+        return runs[-1] if runs else None
 
     def _running(self) -> bool:
         if self._proc is not None:
@@ -252,9 +254,7 @@ class LiveTraining:
         info = json.loads((out / "run.json").read_text())
         command = info["command"]
         steps = int(command[command.index("--steps") + 1])
-        rows = []
-        if (out / "log.jsonl").exists():
-            rows = [r for line in (out / "log.jsonl").read_text().splitlines() if (r := parse_log_line(line))]
+        rows = read_log(out / "log.jsonl")
         step = rows[-1]["step"] if rows else 0
         rate = rows[-1].get("img_per_s", 0) if rows else 0
         left = (steps - step) * BATCH / rate if rate else None

@@ -64,8 +64,3 @@ def parse_latent(text, latent_dim: int) -> list[float]:
     if len(parts) != latent_dim:
         raise InvalidInput(f"latent must have {latent_dim} numbers, got {len(parts)}")
     return [as_float(p, "latent value", -MAX_LATENT, MAX_LATENT) for p in parts]
-
-
-def format_latent(z) -> str:
-    """A latent as the text parse_latent reads back (4 decimals)."""
-    return ", ".join(f"{v:.4f}" for v in z.tolist())

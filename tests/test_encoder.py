@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from gan.checkpoint import CheckpointError, load_generator
-from gan.encoder import EncoderConfig, file_sha256, load_encoder, main, paths_for, save_encoder, train_encoder
+from gan.encoder import EncoderConfig, load_encoder, main, paths_for, save_encoder, train_encoder
+from gan.fileio import file_sha256
 from gan.invert import invert_many
 from gan.sampling import sample
 
