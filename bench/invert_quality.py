@@ -8,7 +8,9 @@ inverted by each method on the same images:
   seeds-1000   best of 1,000 seeded latents (per class), no optimisation
   encoder      the model's encoder alone (gan/encoder.py), no optimisation
   seeds+opt    best of 128 seeds, then the default optimisation (the fallback without an encoder)
-  encoder+opt  the encoder, then the default optimisation (what the app does)
+  encoder+opt  the encoder, then the default optimisation of the best-starting class (what the app does)
+  encoder+opt3 the same, but the 3 best-starting classes are optimised and the best final fit wins
+               (how the class was chosen before: it shows why the app decides it from the starts)
 Prints a markdown row per model and method: how often the evaluator reads the reconstruction as the
 input's true class, how often a conditional model's chosen class is the true label, and the mean
 pixel distance (mean absolute difference, 0-1). Latency: bench/invert_latency.py.
@@ -34,12 +36,14 @@ from gan.encoder import load_encoder  # noqa: E402
 from gan.invert import CANDIDATES, DEFAULT_STEPS, invert_many  # noqa: E402
 from gan.preprocess import mnist_style  # noqa: E402
 
-METHODS = {  # name: (use the encoder, seeded candidates, optimisation steps)
-    "seeds-1000": (False, 1000, 0),
-    "encoder": (True, 0, 0),
-    "seeds+opt": (False, CANDIDATES, DEFAULT_STEPS),
-    "encoder+opt": (True, 0, DEFAULT_STEPS),
+METHODS = {  # name: (use the encoder, seeded candidates, optimisation steps, classes optimised)
+    "seeds-1000": (False, 1000, 0, None),
+    "encoder": (True, 0, 0, None),
+    "seeds+opt": (False, CANDIDATES, DEFAULT_STEPS, None),
+    "encoder+opt": (True, 0, DEFAULT_STEPS, None),
+    "encoder+opt3": (True, 0, DEFAULT_STEPS, 3),
 }
+DEFAULT_METHODS = ["seeds-1000", "encoder", "seeds+opt", "encoder+opt"]
 
 
 def as_a_user_brings_it(digit: np.ndarray, dataset: str) -> np.ndarray:
@@ -52,7 +56,7 @@ def main() -> None:
     ap.add_argument("--checkpoints", nargs="+", required=True)
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--batch", type=int, default=100, help="pictures inverted together (each on its own)")
-    ap.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS))
+    ap.add_argument("--methods", nargs="+", choices=list(METHODS), default=DEFAULT_METHODS)
     args = ap.parse_args()
     print(f"torch threads: {torch.get_num_threads()}, {args.n} test images per model")
     print("| model | method | class agreement | chosen class = label | mean distance | seconds |")
@@ -64,7 +68,7 @@ def main() -> None:
         images, labels = load_dataset(meta["dataset"], "test", limit=args.n)
         targets = np.stack([as_a_user_brings_it(d, meta["dataset"]) for d in images.numpy()])
         for method in args.methods:
-            use_encoder, candidates, steps = METHODS[method]
+            use_encoder, candidates, steps, classes_optimised = METHODS[method]
             if use_encoder and encoder is None:
                 print(f"| {Path(path).stem} | {method} | no encoder file | | | |", flush=True)
                 continue
@@ -72,7 +76,8 @@ def main() -> None:
             found = []
             for start in range(0, len(targets), args.batch):
                 found += invert_many(generator, targets[start:start + args.batch], steps, classifier,
-                                     encoder if use_encoder else None, candidates or CANDIDATES)
+                                     encoder if use_encoder else None, candidates or CANDIDATES,
+                                     classes_optimised)
             seconds = time.perf_counter() - t0
             recon = torch.tensor(np.stack([f.image for f in found]), dtype=torch.float32)[:, None] / 127.5 - 1
             read_as = embed(classifier, recon)[1].argmax(1)

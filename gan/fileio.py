@@ -43,6 +43,8 @@ def atomic_write(path: str | Path, data: bytes) -> None:
 def file_sha256(*paths: str | Path) -> str:
     """Hex sha256 of the files' bytes, one after another: what identifies weights or data."""
     h = hashlib.sha256()
-    for path in paths:
-        h.update(Path(path).read_bytes())
+    for path in paths:  # streamed: a file read whole would leave its size in the heap of a long-lived app
+        with open(path, "rb") as file:
+            while chunk := file.read(1 << 20):
+                h.update(chunk)
     return h.hexdigest()

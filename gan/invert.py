@@ -115,8 +115,10 @@ def optimise(generator, z: torch.Tensor, labels: torch.Tensor | None, targets: t
 
 
 def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, classifier=None, encoder=None,
-                candidates: int = CANDIDATES) -> list[Inversion]:
-    """Invert each 28x28 uint8 picture of `targets_u8` [B, 28, 28] into `generator`."""
+                candidates: int = CANDIDATES, classes_optimised: int | None = None) -> list[Inversion]:
+    """Invert each 28x28 uint8 picture of `targets_u8` [B, 28, 28] into `generator`.
+    `classes_optimised` overrides how many of the best-starting classes are optimised (default: 1
+    with an encoder, TOP_CLASSES without; bench/invert_quality.py compares)."""
     if not 0 <= steps <= MAX_STEPS:
         raise ValueError(f"steps must lie in 0-{MAX_STEPS}, got {steps}")
     generator.eval()
@@ -137,9 +139,9 @@ def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, c
         start_distance = (start_images - every_target).abs().flatten(1).mean(1).view(b, k) / (hi - lo)
     # With an encoder the class is decided by its starts: optimisation lets a conditional generator bend
     # any class toward the picture (a thin 4 into a 1's bar), so optimising several classes and keeping
-    # the closest picks the wrong class more often (mnist-dcgan-cond, 100 test digits: 85-90% vs 96-98%;
-    # docs/inversion.md). Seeded starts are too coarse to decide it: their best few are optimised.
-    top = 1 if encoder is not None else min(TOP_CLASSES, k)
+    # the closest picks the wrong class more often (mnist-dcgan-cond, 100 test digits: 89% vs 99%,
+    # bench/invert_quality.py --methods encoder+opt encoder+opt3). Seeded starts are too coarse to decide it: their best few are optimised.
+    top = min(classes_optimised or (1 if encoder is not None else TOP_CLASSES), k)
     kept = start_score.argsort(1)[:, :top]  # [B, top]
     y = kept.flatten() if conditional else None
     targets = targets.repeat_interleave(top, 0)

@@ -74,15 +74,22 @@ class TrainingIndex:
         self.features, self.pixels, self.labels = features, pixels, labels  # fp16, uint8, int64
         self.test_nearest = test_nearest  # [10000] float32, sorted
         self.classifier = classifier
-        self.feature_norms = features.float().pow(2).sum(1)
         self._buffers = threading.local()  # conversion buffers, one set per thread (see _search)
-        self.pixel_norms = (pixels.reshape(len(pixels), -1).float() / 255).pow(2).sum(1)
+        self.feature_norms = self._squared_norms(features, scale=1.0)
+        self.pixel_norms = self._squared_norms(pixels.reshape(len(pixels), -1), scale=255.0)
 
     def _buffer(self, width: int) -> torch.Tensor:
         buffers = self._buffers.__dict__.setdefault("by_width", {})
         if width not in buffers:
             buffers[width] = torch.empty(CHUNK, width)
         return buffers[width]
+
+    @staticmethod
+    def _squared_norms(points: torch.Tensor, scale: float) -> torch.Tensor:
+        """|p / scale|^2 per row, a few rows at a time: a float copy of all the pixels at once
+        (188 MB) would leave tens of MB of freed heap in a long-lived app (bench/app_memory.py)."""
+        rows = 500
+        return torch.cat([points[i:i + rows].float().pow(2).sum(1) / scale ** 2 for i in range(0, len(points), rows)])
 
     @property
     def nbytes(self) -> int:

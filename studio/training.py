@@ -53,7 +53,7 @@ def recipe_flags(recipe: str, conditional: bool) -> list[str]:
     return flags
 QUICK_EVAL_SAMPLES = 2000
 BATCH = 64  # the dcgan preset's
-NICENESS = 5  # CFS weight ~1:3 against the page; 10 (~1:10) starved runs to 5% of their speed under load
+NICENESS = 5  # CFS weight ~1:3 against the page; 10 (~1:10) starved runs under load
 
 
 @dataclass(frozen=True)
