@@ -27,7 +27,6 @@ import functools
 import logging
 import os
 import random
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -424,7 +423,7 @@ def main(argv=None) -> None:
     registry = ModelRegistry(args.checkpoints)
     log.info("loaded %d model(s) from %s; skipped %d", len(registry.models), args.checkpoints, len(registry.skipped))
     studio = Studio(registry, OutputFiles.in_gradio_cache())
-    studio.indexes.build_in_background()  # the page serves at once; neighbours say "building" meanwhile
+    studio.warm_up()  # the page serves at once; neighbours say "building" meanwhile
     allowed, training_off = training_allowed(args.host, args.allow_training, auth)
     limits = TrainingLimits(max_steps=env_int("GAN_MAX_STEPS", 20_000), runs_mb=env_int("GAN_RUNS_MB", 2_000),
                             max_images=env_int("GAN_MAX_IMAGES", 20_000),
@@ -433,8 +432,6 @@ def main(argv=None) -> None:
     if trainer is not None:
         log.info("restored %d model(s) trained from the page earlier", trainer.restore_models())
     demo = build_app(studio, workers=args.concurrency, trainer=trainer, training_off=training_off)
-    # Principal directions cost about a second per model: compute them off the request path.
-    threading.Thread(target=lambda: [m.directions() for m in registry.models.values()], daemon=True).start()
     demo.queue(default_concurrency_limit=args.concurrency, max_size=args.queue_size)
     demo.launch(server_name=args.host, server_port=args.port, show_error=True, auth=auth,
                 footer_links=["api", "gradio"])

@@ -36,7 +36,7 @@ from .fileio import atomic_write, file_sha256
 from .images import make_grid
 
 K = 8
-CHUNK = 2_000  # rows per matrix product: a 6 MB float buffer per thread, which stays in cache
+CHUNK = 2_000  # rows per matrix product: a 6 MB float buffer, which stays in cache
 
 
 def cache_dir() -> Path:
@@ -74,15 +74,17 @@ class TrainingIndex:
         self.features, self.pixels, self.labels = features, pixels, labels  # fp16, uint8, int64
         self.test_nearest = test_nearest  # [10000] float32, sorted
         self.classifier = classifier
-        self._buffers = threading.local()  # conversion buffers, one set per thread (see _search)
+        # One set of conversion buffers, taken in turn (see _search): one set per thread grew by
+        # 7 MB for every server thread that ever served a lookup. A lookup holds it for ~6 ms.
+        self._buffers: dict[int, torch.Tensor] = {}
+        self._buffers_lock = threading.Lock()
         self.feature_norms = self._squared_norms(features, scale=1.0)
         self.pixel_norms = self._squared_norms(pixels.reshape(len(pixels), -1), scale=255.0)
 
     def _buffer(self, width: int) -> torch.Tensor:
-        buffers = self._buffers.__dict__.setdefault("by_width", {})
-        if width not in buffers:
-            buffers[width] = torch.empty(CHUNK, width)
-        return buffers[width]
+        if width not in self._buffers:
+            self._buffers[width] = torch.empty(CHUNK, width)
+        return self._buffers[width]
 
     @staticmethod
     def _squared_norms(points: torch.Tensor, scale: float) -> torch.Tensor:
@@ -115,15 +117,16 @@ class TrainingIndex:
                 scale: float) -> tuple[torch.Tensor, torch.Tensor]:
         # |q - p|^2 = |q|^2 - 2 q.p + |p|^2, one matrix product per CHUNK points. Points on the left
         # and the scale on the queries: a plain matrix-vector product, ~20x faster than points.T.
-        # The points are converted to float into a buffer kept per thread: a fresh 12 MB tensor per
-        # chunk would be mmapped and page-faulted every time (lookups took 5 or 60 ms by luck).
+        # The points are converted to float into a kept buffer: a fresh 6 MB tensor per chunk
+        # would be mmapped and page-faulted every time (lookups took 5 or 60 ms by luck).
         scaled = queries.T / scale
-        buffer = self._buffer(points.shape[1])
         products = []
-        for i in range(0, len(points), CHUNK):
-            chunk = buffer[:len(points[i:i + CHUNK])]
-            chunk.copy_(points[i:i + CHUNK])
-            products.append(chunk @ scaled)
+        with self._buffers_lock:
+            buffer = self._buffer(points.shape[1])
+            for i in range(0, len(points), CHUNK):
+                chunk = buffer[:len(points[i:i + CHUNK])]
+                chunk.copy_(points[i:i + CHUNK])
+                products.append(chunk @ scaled)
         products = torch.cat(products).T
         d2 = (queries.pow(2).sum(1, keepdim=True) - 2 * products + norms[None]).clamp(min=0)
         d2, ids = d2.topk(k, dim=1, largest=False)

@@ -8,6 +8,7 @@ picture on the page can be reproduced from its caption.
 from __future__ import annotations
 
 import math
+import threading
 
 import torch
 from PIL import Image
@@ -19,6 +20,7 @@ from gan.neighbours import neighbours_image
 from gan.sampling import format_latent, generate, interpolate, latent_for_seeds, sample
 
 from .drawing import find_picture, read_picture
+from .memory import release_freed_memory
 from .metrics import metric_rows
 from .neighbours import NeighbourIndexes
 from .outputs import OutputFiles
@@ -67,6 +69,19 @@ class Studio:
         self.registry = registry
         self.outputs = outputs or OutputFiles()
         self.indexes = indexes or NeighbourIndexes(m.meta["dataset"] for m in registry.models.values())
+
+    def warm_up(self) -> None:
+        """Start-up work, kept off the request path: cached neighbour indexes load now (0.1-0.2 s
+        each); missing ones are built in the background (requests meanwhile are told "building"),
+        as are the sliders' principal directions (about a second per model)."""
+        self.indexes.load_cached()
+        self.indexes.build_in_background()
+        threading.Thread(target=self._compute_directions, name="principal-directions", daemon=True).start()
+
+    def _compute_directions(self) -> None:
+        for m in list(self.registry.models.values()):
+            m.directions()
+        release_freed_memory()
 
     # --- lookup helpers ---------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from gan.data import DATASETS, DataError
 from gan.neighbours import TrainingIndex
 
+from .memory import release_freed_memory
 from .validation import InvalidInput
 
 log = logging.getLogger("gan_studio")
@@ -35,13 +36,29 @@ class NeighbourIndexes:
         thread.start()
         return thread
 
+    def load_cached(self) -> None:
+        """Loads the indexes already in the cache (0.1-0.2 s each) on the calling thread. Called before
+        the server starts its threads, the two indexes add 127 MB to the app; loaded on the background
+        thread they added 137-164 MB, start to start (bench/app_memory.py, docs/memorisation.md)."""
+        self.build_all([d for d in self.datasets if self.is_cached(d)])
+
+    def is_cached(self, dataset: str) -> bool:
+        try:
+            return TrainingIndex.cache_path(dataset, self.data_dir, self.evaluator_dir).exists()
+        except DataError:
+            return False
+
     def build_all(self, datasets=None) -> None:
-        for dataset in datasets or self.datasets:
+        for dataset in datasets if datasets is not None else self.datasets:
+            with self._lock:
+                if dataset in self._ready:
+                    continue
             try:
                 self.build_elsewhere(dataset)
                 index = TrainingIndex.load_or_build(dataset, self.data_dir, self.evaluator_dir, log=log.info)
                 with self._lock:
                     self._ready[dataset] = index
+                release_freed_memory()
                 log.info("%s training-set index ready (%.0f MB)", dataset, index.nbytes / 2**20)
             except Exception as e:  # no data, no evaluator, a full disk: the feature says so, the app goes on
                 reason = str(e) if isinstance(e, DataError) else f"{type(e).__name__}: {e}"
@@ -53,10 +70,7 @@ class NeighbourIndexes:
         """A missing index is built by a child process (`python -m gan.neighbours --build`): the
         build's ~400 MB of temporary memory then goes back to the system instead of staying in
         the app's heap (docs/memorisation.md). Failures fall through to load_or_build, which says why."""
-        try:
-            if TrainingIndex.cache_path(dataset, self.data_dir, self.evaluator_dir).exists():
-                return
-        except DataError:
+        if self.is_cached(dataset):
             return
         log.info("building the %s training-set index in a child process (once)", dataset)
         command = [sys.executable, "-m", "gan.neighbours", "--build", dataset]

@@ -1,5 +1,8 @@
 """Is it copying? The training-set index, its yardstick, its cache, and the app's use of it."""
 
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -47,6 +50,23 @@ def test_noise_is_far_from_everything(index):
     assert picture.size == (tile + 12 + strip, 2 * (tile + 14))  # [picture | gap | 8 neighbours], captions below
 
 
+def resident_mb() -> float:
+    status = Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]) / 1024
+
+
+def test_lookups_from_many_server_threads_agree_and_do_not_grow_memory_per_thread(index):
+    # A server hands requests to whichever of its ~40 threads is free: per-thread search buffers
+    # (6 MB each) made the app grow with every thread that ever served a lookup.
+    image = index.pixels[77].numpy()
+    expected = index.lookup(image)
+    before = resident_mb()
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        found = list(pool.map(lambda _: index.lookup(image), range(48)))
+    assert all(f == expected for f in found)
+    assert resident_mb() - before < 25, "each thread kept its own search buffers"
+
+
 def test_the_index_is_cached_by_hashes_and_a_damaged_cache_is_rebuilt(tmp_path, monkeypatch, mnist_dir):
     monkeypatch.setenv("GAN_CACHE_DIR", str(tmp_path))
     builds = []
@@ -67,6 +87,21 @@ def test_the_index_is_cached_by_hashes_and_a_damaged_cache_is_rebuilt(tmp_path, 
     monkeypatch.setattr("gan.neighbours.find_data_dir", lambda *args: None)  # a machine without the data set
     with pytest.raises(DataError, match="not on this machine"):
         TrainingIndex.load_or_build("mnist")
+
+
+def test_cached_indexes_load_before_serving_and_missing_ones_are_left_to_the_background(tmp_path, monkeypatch,
+                                                                                      index):
+    monkeypatch.setenv("GAN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(TrainingIndex, "build", classmethod(lambda cls, dataset, *args, **kwargs: index))
+    TrainingIndex.load_or_build("mnist")  # now cached; fashion is not
+    children = []
+    monkeypatch.setattr("studio.neighbours.subprocess.run", lambda command, **kwargs: children.append(command))
+    indexes = NeighbourIndexes(["mnist", "fashion"])
+    indexes.load_cached()
+    assert indexes.get("mnist").features.shape == index.features.shape
+    assert children == [] and "fashion: index building" in indexes.status()  # no build before serving
+    with pytest.raises(InvalidInput, match="still being built"):
+        indexes.get("fashion")
 
 
 def test_the_app_says_building_then_not_available_and_keeps_working(monkeypatch):

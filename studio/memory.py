@@ -1,0 +1,18 @@
+"""Hand memory the app freed back to the system.
+
+glibc keeps what a thread frees in that thread's malloc arena, for reuse: start-up work on
+background threads (loading a training-set index, the sliders' principal directions) left
+0-100 MB there that a long-lived app never used again (bench/app_memory.py, docs/memorisation.md).
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+
+def release_freed_memory() -> None:
+    """malloc_trim(0): free pages of every arena go back to the system. No-op off glibc."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
