@@ -6,7 +6,9 @@ GAN inversion in two stages, as StyleGAN's projector does it: a good start, then
 optimisation of the latent. The start comes from the generator's encoder (gan/encoder.py) when
 one is saved beside the checkpoint, otherwise it is the best of `candidates` seeded latents.
 Conditional models try every class: the encoder's best start decides it, or, starting from
-seeds, the TOP_CLASSES best starts are optimised and the best fit wins.
+seeds, the TOP_CLASSES best starts are optimised and the best fit wins. Self-conditioned models
+(gan/models.py SelfConditioned) try every mode the same way, with the mode held fixed, and the
+found latent is then put in its mode.
 Adam then moves the latents to minimise the pixel error plus a feature error in the evaluator
 classifier's features (what the image looks like, not only where its pixels are), with a prior
 term that keeps |z|^2 near its typical value latent_dim, so the result stays an image the model
@@ -64,7 +66,10 @@ class FeatureLoss:
 
 
 def labels_of(generator) -> list[int | None]:
-    return list(range(generator.num_classes)) or [None]
+    """What the search runs over: a conditional model's classes; a self-conditioned model's modes
+    (its mode is a step function of z[0]/|z| that gradients cannot move, so each mode is searched
+    with the mode held fixed); or one unlabelled search."""
+    return list(range(generator.num_classes or getattr(generator, "num_modes", 0))) or [None]
 
 
 def as_labels(labels: list[int | None], n: int) -> torch.Tensor | None:
@@ -87,8 +92,11 @@ def seed_starts(generator, targets: torch.Tensor, candidates: int) -> torch.Tens
 
 @torch.inference_mode()
 def encoder_starts(encoder, generator, targets: torch.Tensor) -> torch.Tensor:
-    """[B, L, d]: the encoder's latent for each target, once per label."""
+    """[B, L, d]: the encoder's latent for each target, once per label (a self-conditioned model's
+    encoder is unconditional: its latent starts every mode)."""
     labels = labels_of(generator)
+    if not generator.num_classes:
+        return encoder(targets, None)[:, None].expand(-1, len(labels), -1)
     return torch.stack([encoder(targets, as_labels([label], len(targets))) for label in labels], 1)
 
 
@@ -125,7 +133,7 @@ def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, c
     data_range = lo, hi = output_range(generator)
     targets = to_model_range(torch.as_tensor(np.asarray(targets_u8)).view(-1, 28, 28), data_range)
     b, labels = len(targets), labels_of(generator)
-    k, conditional = len(labels), labels != [None]
+    k, labelled, conditional = len(labels), labels != [None], generator.num_classes > 0
 
     def features_of(t):
         return FeatureLoss(classifier, t, data_range) if classifier is not None else None
@@ -134,7 +142,7 @@ def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, c
         seed_starts(generator, targets, candidates)  # [B, L, d]
     with torch.inference_mode():
         every_target = targets.repeat_interleave(k, 0)
-        start_images = generator(starts.flatten(0, 1), torch.arange(k).repeat(b) if conditional else None)
+        start_images = generator(starts.flatten(0, 1), torch.arange(k).repeat(b) if labelled else None)
         start_score = fit_loss(start_images, every_target, features_of(every_target)).view(b, k)
         start_distance = (start_images - every_target).abs().flatten(1).mean(1).view(b, k) / (hi - lo)
     # With an encoder the class is decided by its starts: optimisation lets a conditional generator bend
@@ -143,13 +151,15 @@ def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, c
     # bench/invert_quality.py --methods encoder+opt encoder+opt3). Seeded starts are too coarse to decide it: their best few are optimised.
     top = min(classes_optimised or (1 if encoder is not None else TOP_CLASSES), k)
     kept = start_score.argsort(1)[:, :top]  # [B, top]
-    y = kept.flatten() if conditional else None
+    y = kept.flatten() if labelled else None
     targets = targets.repeat_interleave(top, 0)
     feature_loss = features_of(targets)
     z = optimise(generator, starts[torch.arange(b)[:, None], kept].flatten(0, 1), y, targets, steps, feature_loss)
     with torch.inference_mode():
         images = generator(z, y)
         score = fit_loss(images, targets, feature_loss).view(b, top)
+        if labelled and not conditional:  # the mode goes into the latent, which then needs no label
+            z = generator.in_mode(z, y)
     distance = ((images - targets).abs().flatten(1).mean(1) / (hi - lo)).view(b, top)
     pixels = to_uint8(images, data_range).reshape(b, top, 28, 28)
     z = z.view(b, top, -1)

@@ -215,10 +215,23 @@ class SelfConditioned(nn.Module):
         cumulative = torch.tensor(frequencies, dtype=torch.float64).cumsum(0)
         self.register_buffer("cumulative", (cumulative / cumulative[-1]).float(), persistent=False)
 
+    @property
+    def num_modes(self) -> int:
+        return len(self.cumulative)
+
     def modes(self, z: torch.Tensor) -> torch.Tensor:
         direction = z[:, 0] * z.shape[1] ** 0.5 / z.norm(dim=1).clamp(min=1e-12)
         u = torch.special.ndtr(direction.float())
         return torch.searchsorted(self.cumulative, u[:, None]).squeeze(1).clamp(max=len(self.cumulative) - 1)
+
+    def in_mode(self, z: torch.Tensor, modes: torch.Tensor) -> torch.Tensor:
+        """`z` with coordinate 0 set so that modes(z) == `modes` (u in the middle of each mode's
+        interval) and the others kept. gan.invert searches each mode with the mode held fixed, then
+        returns a latent that draws the same picture without a label."""
+        lower = torch.cat([torch.zeros(1), self.cumulative])[modes]
+        ratio = torch.special.ndtri((lower + self.cumulative[modes]) / 2) / z.shape[1] ** 0.5  # z0 / |z|
+        rest = z[:, 1:].norm(dim=1)
+        return torch.cat([(ratio * rest / (1 - ratio ** 2).sqrt())[:, None].to(z.dtype), z[:, 1:]], 1)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.net(z[:, 1:], self.modes(z) if labels is None else labels)

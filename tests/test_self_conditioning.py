@@ -71,3 +71,14 @@ def test_modes_refuse_real_labels():
         resolve(TrainConfig(modes=10, conditional=True))
     with pytest.raises(ValueError, match="--modes must be >= 0"):
         resolve(TrainConfig(modes=-1))
+
+
+def test_a_latent_can_be_put_in_any_mode_keeping_its_other_coordinates():
+    net = build_generator("dcgan", latent_dim=16, base_channels=8, stages=[[4, 2], [1, 2]], num_classes=5)
+    G = SelfConditioned(net, [0.5, 0.3, 0.1, 0.07, 0.03]).eval()
+    z = torch.randn(500, G.latent_dim, generator=torch.Generator().manual_seed(0))
+    modes = torch.arange(500) % 5
+    moved = G.in_mode(z, modes)
+    assert torch.equal(G.modes(moved), modes) and torch.equal(moved[:, 1:], z[:, 1:])
+    with torch.inference_mode():
+        assert torch.allclose(G(moved), G(moved, modes))
