@@ -1,8 +1,8 @@
 """Hand memory the app freed back to the system.
 
-glibc keeps what a thread frees in that thread's malloc arena, for reuse: start-up work on
-background threads (loading a training-set index, the sliders' principal directions) left
-0-100 MB there that a long-lived app never used again (bench/app_memory.py, docs/memorisation.md).
+glibc keeps what a thread frees in that thread's malloc arena, for reuse: the app's start-up work
+(models, the sliders' principal directions, loading the training-set indexes) left about 210 MB
+there that a long-lived app never used again (bench/app_memory.py, docs/memorisation.md).
 """
 
 from __future__ import annotations
