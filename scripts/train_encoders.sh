@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
 ORDER=(mnist-dcgan-cond fashion-dcgan-cond mnist-dcgan fashion-dcgan mnist-dcgan-modes fashion-dcgan-tac
-       mnist-keras-mlp mnist-torch-mlp mnist-numpy-mlp mnist-tf-dcgan)
+       fashion-dcgan-modes mnist-keras-mlp mnist-torch-mlp mnist-numpy-mlp mnist-tf-dcgan)
 for name in "${@:-${ORDER[@]}}"; do
   echo "== $name"
   $PY -m gan.encoder --checkpoint "checkpoints/$name.safetensors" --steps "${STEPS:-2000}" --precision "${PRECISION:-bf16}"
