@@ -7,9 +7,14 @@
 | lsgan   | (D(x) - 1)^2 / 2 + D(G(z))^2 / 2             | (D(G(z)) - 1)^2 / 2  |
 | hinge   | relu(1 - D(x)) + relu(1 + D(G(z)))           | -D(G(z))             |
 | wgan-gp | D(G(z)) - D(x) + 10 * (|grad D(x_hat)| - 1)^2 | -D(G(z))             |
+| rpgan   | softplus(D(G(z)) - D(x)), pairwise           | softplus(D(x) - D(G(z))) |
 
 `real_target` < 1 is one-sided label smoothing (Salimans et al., 2016) for the BCE and LS losses.
-Any loss can add the R1 penalty (gamma / 2) * |grad D(x)|^2 on real images (Mescheder et al., 2018).
+Any loss can add the R1 penalty (gamma / 2) * |grad D(x)|^2 on real images (Mescheder et al., 2018),
+and R2, the same on generated images. rpgan is the relativistic pairing loss (Jolicoeur-Martineau,
+2018) that R3GAN (Huang et al., 2024) pairs with R1 + R2: each real image is judged against a
+generated one, which removes the mode-dropping of the plain loss, and with both penalties the
+training provably converges locally.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-LOSSES = ("minimax", "nonsat", "lsgan", "hinge", "wgan-gp")
+LOSSES = ("minimax", "nonsat", "lsgan", "hinge", "wgan-gp", "rpgan")
+PAIRED_LOSSES = ("rpgan",)  # G's loss also needs D(x) on a real batch
 GP_WEIGHT = 10.0
 
 
@@ -35,10 +41,17 @@ def discriminator_loss(kind: str, real: torch.Tensor, fake: torch.Tensor, real_t
         return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
     if kind == "wgan-gp":  # the penalty is added by the caller, which holds D and the images
         return fake.mean() - real.mean()
+    if kind == "rpgan":
+        return F.softplus(fake - real).mean()
     raise ValueError(f"unknown loss {kind!r}; known: {', '.join(LOSSES)}")
 
 
-def generator_loss(kind: str, fake: torch.Tensor) -> torch.Tensor:
+def generator_loss(kind: str, fake: torch.Tensor, real: torch.Tensor | None = None) -> torch.Tensor:
+    """`real`: D's logits on a real batch, needed by the paired losses only."""
+    if kind == "rpgan":
+        if real is None:
+            raise ValueError("rpgan pairs generated with real images: pass D's logits on a real batch")
+        return F.softplus(real - fake).mean()
     if kind == "minimax":
         return -F.softplus(fake).mean()  # log(1 - sigmoid(x)) = -softplus(x)
     if kind == "nonsat":
@@ -60,8 +73,17 @@ def gradient_penalty(discriminator, real: torch.Tensor, fake: torch.Tensor,
 
 def r1_penalty(discriminator, real: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
     """R1 (Mescheder et al., 2018): mean |grad D(x)|^2 on real images; a flat D at the data stops
-    D from overshooting there, which damps the oscillations of plain GAN training."""
+    D from overshooting there, which damps the oscillations of plain GAN training. Given generated
+    images it is R2."""
     return input_gradient(discriminator, real, labels).pow(2).sum(dim=1).mean()
+
+
+def penalty_scale(step: int, steps: int, end: float) -> float:
+    """Cosine schedule of the R1/R2 weight, from 1 at step 0 to `end` at the last step (R3GAN
+    anneals gamma by 10x: strong early, when D is erratic, weak late, when it limits detail)."""
+    import math
+
+    return end + (1 - end) * 0.5 * (1 + math.cos(math.pi * min(step, steps) / max(steps, 1)))
 
 
 def input_gradient(discriminator, images: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:

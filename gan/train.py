@@ -40,7 +40,8 @@ from .fileio import atomic_write
 from .folder_data import PREFIX as FOLDER_PREFIX
 from .folder_data import class_names, folder_of, is_folder_dataset, load_folder, short_name
 from .images import gif_bytes, make_grid, png_bytes
-from .losses import GP_WEIGHT, LOSSES, discriminator_loss, generator_loss, gradient_penalty, r1_penalty
+from .losses import (GP_WEIGHT, LOSSES, PAIRED_LOSSES, discriminator_loss, generator_loss, gradient_penalty,
+                     penalty_scale, r1_penalty)
 from .models import PRESETS, SelfConditioned, build_discriminator, build_generator, count_parameters, preset_models
 from .sampling import generate, latent_for_seeds, output_range
 
@@ -64,7 +65,9 @@ class TrainConfig:
     aux_class_weight: float = 0.0  # AC-GAN term: D classifies real images, G is rewarded when D reads its class
     aux_twin: bool = False  # TAC-GAN: a twin head learns G's classes; G's reward is the difference of the two
     d_steps: int = 1
-    r1: float = 0.0  # gamma of the R1 penalty on D's gradient at real images (0: off)
+    r1: float | None = None  # gamma of the R1 penalty on D's gradient at real images (0: off)
+    r2: float | None = None  # gamma of R2, the same penalty at generated images (0: off)
+    penalty_end: float | None = None  # R1/R2 weight at the last step, as a fraction of the first (cosine)
     precision: str = "fp32"  # "bf16": forward passes under bfloat16 autocast (weights, optimiser and EMA stay fp32)
     seed: int = 0
     data_dir: str | None = None
@@ -118,6 +121,9 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         beta2=p.betas[1] if cfg.beta2 is None else cfg.beta2,
         label_smoothing=p.label_smoothing if cfg.label_smoothing is None else cfg.label_smoothing,
         ema=p.ema if cfg.ema is None else cfg.ema,
+        r1=p.r1 if cfg.r1 is None else cfg.r1,
+        r2=p.r2 if cfg.r2 is None else cfg.r2,
+        penalty_end=p.penalty_end if cfg.penalty_end is None else cfg.penalty_end,
         out_dir=cfg.out_dir or str(Path("runs") / cfg.run_name),
     )
     checks = [
@@ -137,6 +143,8 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         (not cfg.aux_class_weight or not cfg.modes, "--aux-class-weight uses real labels; it does not combine with --modes"),
         (cfg.d_steps > 0, f"--d-steps must be positive, got {cfg.d_steps}"),
         (cfg.r1 >= 0, f"--r1 must be >= 0 (0 disables it), got {cfg.r1}"),
+        (cfg.r2 >= 0, f"--r2 must be >= 0 (0 disables it), got {cfg.r2}"),
+        (0 < cfg.penalty_end <= 1, f"--penalty-end must lie in (0, 1] (1: constant), got {cfg.penalty_end}"),
         (cfg.precision in PRECISIONS, f"unknown precision {cfg.precision!r}; choose one of: {', '.join(PRECISIONS)}"),
         (cfg.limit is None or cfg.limit > 0, f"--limit must be positive, got {cfg.limit}"),
         (min(cfg.sample_every, cfg.checkpoint_every, cfg.log_every) > 0, "--*-every intervals must be positive"),
@@ -340,9 +348,13 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
         if cfg.loss == "wgan-gp":  # DDP cannot double-backward: the penalty goes through the bare module
             with autocast(device, cfg.precision):
                 loss_d = loss_d + GP_WEIGHT * gradient_penalty(d, x, fake, y).float()
-        if cfg.r1 and (step * cfg.d_steps + j) % R1_EVERY == 0:  # also through the bare module, as above
+        if (cfg.r1 or cfg.r2) and (step * cfg.d_steps + j) % R1_EVERY == 0:  # also through the bare module
+            weight = R1_EVERY / 2 * penalty_scale(step, cfg.steps, cfg.penalty_end)
             with autocast(device, cfg.precision):
-                loss_d = loss_d + cfg.r1 / 2 * R1_EVERY * r1_penalty(d, x, y).float()
+                if cfg.r1:
+                    loss_d = loss_d + cfg.r1 * weight * r1_penalty(d, x, y).float()
+                if cfg.r2:
+                    loss_d = loss_d + cfg.r2 * weight * r1_penalty(d, fake, y).float()
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
@@ -351,7 +363,11 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
     with autocast(device, cfg.precision):
         fake = G(noise(), y)
     out, class_logits, twin_logits = discriminate(d, fake, y)
-    loss_g = generator_loss(cfg.loss, out)
+    paired = None
+    if cfg.loss in PAIRED_LOSSES:  # the last real batch, judged again by the updated D
+        with torch.no_grad():
+            paired = discriminate(d, x, y)[0]
+    loss_g = generator_loss(cfg.loss, out, paired)
     if aux:
         loss_g = loss_g + cfg.aux_class_weight * F.cross_entropy(class_logits, y)
     if twin_logits is not None:
@@ -373,14 +389,20 @@ def train(cfg: TrainConfig) -> Path:
     Under torchrun every rank runs this; rank 0 alone writes logs, samples and checkpoints.
     """
     cfg = resolve(cfg)
-    ctx = setup(pick_device(cfg.device))
-    try:
-        return _train(cfg, ctx)
-    finally:
-        teardown(ctx)
+    # Ctrl-C / SIGTERM from here on saves (or, before the first step, ends cleanly with nothing to save).
+    with GracefulStop() as stop:
+        ctx = setup(pick_device(cfg.device))
+        try:
+            return _train(cfg, ctx, stop)
+        finally:
+            teardown(ctx)
 
 
-def _train(cfg: TrainConfig, ctx) -> Path:
+class StoppedBeforeTraining(Exception):
+    """A stop request arrived while the run was still loading: there is nothing to save."""
+
+
+def _train(cfg: TrainConfig, ctx, stop: GracefulStop) -> Path:
     device = ctx.device
     if cfg.batch_size % ctx.world_size:
         raise ValueError(f"--batch-size {cfg.batch_size} (global) must divide evenly over {ctx.world_size} processes")
@@ -476,13 +498,15 @@ def _train(cfg: TrainConfig, ctx) -> Path:
               f"process(es), device {device}", file=sys.stderr)
     from tqdm import tqdm
 
+    if any_rank(ctx, stop.requested)[0] and step == 0:
+        raise StoppedBeforeTraining("stopped before the first training step: nothing was saved")
     G.train(), D.train()
     log = open(out / "log.jsonl" if ctx.is_main else os.devnull, "a", buffering=1)  # line-buffered: tail -f works
     bar = tqdm(total=cfg.steps, initial=step, disable=not (cfg.progress and ctx.is_main), unit="step",
                dynamic_ncols=True)
     t_last, step_last = time.perf_counter(), step
     stopping = False
-    with GracefulStop() as stop, log, bar:
+    with log, bar:
         while step < cfg.steps and not stopping:
             t0 = time.perf_counter()
             loss_d, loss_g, d_real, d_fake = train_step(G, D, opt_g, opt_d, ema_G, batches, step, cfg,
@@ -526,7 +550,8 @@ def _train(cfg: TrainConfig, ctx) -> Path:
 def restore(state_path: Path, cfg: TrainConfig, G, D, ema_G, opt_g, opt_d) -> tuple[int, float]:
     state = load_training_state(state_path)
     saved = state.get("config", {})
-    defaults = dataclasses.asdict(TrainConfig())  # a key missing from an older state had its default
+    # A key missing from an older state had the value of that time (the R2 penalty and its schedule came later).
+    defaults = {**dataclasses.asdict(TrainConfig()), "r2": 0.0, "penalty_end": 1.0}
     diffs = [f"{k}: saved {saved.get(k, defaults[k])!r}, now {v!r}" for k, v in dataclasses.asdict(cfg).items()
              if k not in RESUMABLE_CHANGES and saved.get(k, defaults[k]) != v]
     if diffs:
@@ -623,9 +648,12 @@ def build_parser() -> argparse.ArgumentParser:
       help="with --aux-class-weight: TAC-GAN's twin classifier, which removes AC-GAN's bias towards "
            "images sharper than the real classes (more variety near class boundaries)")
     a("--d-steps", type=int, default=1, help="discriminator updates per generator update (default: 1)")
-    a("--r1", type=float, default=0.0,
+    a("--r1", type=float,
       help=f"gamma of the R1 penalty (gamma/2 * |grad D|^2 on real images, every {R1_EVERY}th D update), any loss "
-           "(default: 0, off)")
+           "(0: off)")
+    a("--r2", type=float, help="gamma of the R2 penalty: R1 on generated images (0: off)")
+    a("--penalty-end", type=float,
+      help="R1/R2 weight at the end of the run as a fraction of the start, cosine schedule (1: constant)")
     a("--precision", choices=PRECISIONS, default="fp32",
       help="fp32, or bf16: forward passes in bfloat16 autocast, ~1.4x faster on CPUs with AVX512-BF16/AMX "
            "but many times slower on CPUs without them, e.g. AVX2 only (weights and optimiser stay fp32; "
@@ -651,6 +679,9 @@ def main(argv: list[str] | None = None) -> int:
     cfg = TrainConfig(**vars(args))
     try:
         path = train(cfg)
+    except StoppedBeforeTraining as e:
+        print(e, file=sys.stderr)
+        return 0
     except (ValueError, DataError, CheckpointError, TrainingDiverged) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

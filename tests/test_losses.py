@@ -49,7 +49,7 @@ def test_each_loss_teaches_d_to_separate(kind):
 def test_losses_are_finite_for_extreme_logits(kind):
     big = torch.tensor([1e4, -1e4, 0.0], requires_grad=True)
     d = discriminator_loss(kind, big, -big)
-    g = generator_loss(kind, big)
+    g = generator_loss(kind, big, -big.detach())  # the paired losses also take D's logits on real images
     (d + g).backward()
     assert torch.isfinite(d) and torch.isfinite(g) and torch.isfinite(big.grad).all()
 
@@ -57,8 +57,29 @@ def test_losses_are_finite_for_extreme_logits(kind):
 def test_generator_losses_push_fake_logits_up():
     for kind in LOSSES:
         x = torch.zeros(4, requires_grad=True)
-        generator_loss(kind, x).backward()
+        generator_loss(kind, x, torch.zeros(4)).backward()
         assert (x.grad < 0).all(), kind  # gradient descent raises D(G(z))
+
+
+def test_the_paired_loss_compares_each_fake_with_a_real_and_needs_the_reals():
+    """RpGAN: only the difference D(fake) - D(real) matters, so shifting both logits changes nothing."""
+    real, fake = torch.randn(8), torch.randn(8)
+    for shift in (-5.0, 3.0):
+        assert discriminator_loss("rpgan", real + shift, fake + shift) == pytest.approx(
+            discriminator_loss("rpgan", real, fake).item(), abs=1e-6)
+        assert generator_loss("rpgan", fake + shift, real + shift) == pytest.approx(
+            generator_loss("rpgan", fake, real).item(), abs=1e-6)
+    with pytest.raises(ValueError, match="pass D's logits on a real batch"):
+        generator_loss("rpgan", fake)
+
+
+def test_the_penalty_schedule_falls_from_one_to_its_end_value():
+    from gan.losses import penalty_scale
+
+    values = [penalty_scale(step, 1000, 0.1) for step in range(0, 1001, 100)]
+    assert values[0] == pytest.approx(1.0) and values[-1] == pytest.approx(0.1)
+    assert all(a >= b for a, b in zip(values, values[1:]))
+    assert penalty_scale(500, 1000, 1.0) == 1.0
 
 
 def test_unknown_loss():
