@@ -34,6 +34,8 @@ def kmeans(points: torch.Tensor, k: int, seed: int = 0, iterations: int = ITERAT
     centres = points[torch.randint(len(points), (1,), generator=g)]
     for _ in range(1, k):  # k-means++: each new centre far from the ones chosen so far
         d2 = torch.cdist(points, centres).min(1).values.square()
+        if not d2.sum() > 0:  # every point sits on a centre (identical images): any point will do
+            d2 = torch.ones_like(d2)
         centres = torch.cat([centres, points[torch.multinomial(d2, 1, generator=g)]])
     for _ in range(iterations):
         ids = torch.cdist(points, centres).argmin(1)

@@ -9,15 +9,29 @@ picture with a light background (a pen drawing, a product photo) is inverted fir
 
 from __future__ import annotations
 
+import struct
+import threading
+import warnings
+from contextlib import nullcontext
+
 import numpy as np
 from PIL import Image
 
 INK_THRESHOLD = 0.2  # of the (inverted) range: what counts as ink when finding the bounding box
+# The only formats a visitor's picture is opened as. Sniffing whatever Pillow can read would let a
+# file named .png reach EPS (Ghostscript runs the file's PostScript), TIFF's many codecs, and so on.
+PICTURE_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
+FORMAT_NAMES = "PNG, JPEG, WebP, BMP or GIF"
 MAX_PIXELS = 4096 * 4096  # larger pictures are refused from their header, before any decoding
+WORKING_SIZE = 512  # right after decoding a picture is reduced to this many pixels a side at most
+# A 4096x4096 RGBA picture decodes to 64 MB (16-bit: 128 MB); pictures above a megapixel are decoded
+# one at a time, so concurrent worst-case requests add one such buffer, not one each.
+BIG_PICTURE = 1 << 20
+_big_decodes = threading.BoundedSemaphore(1)
 
 
 class BadPicture(ValueError):
-    """A file that is not a usable picture; the message says why."""
+    """A file that is not a usable picture; the message says why (and never names a server path)."""
 
 
 class NoInk(BadPicture):
@@ -25,24 +39,61 @@ class NoInk(BadPicture):
 
 
 def open_picture(source) -> Image.Image:
-    """Open and decode a picture (a path or a binary file), refusing what would hurt or mislead:
-    non-images, truncated files, decompression bombs (by the size in the header) and animations."""
+    """Open a picture (a path or a binary file) as one of PICTURE_FORMATS, refusing what would hurt or
+    mislead: other formats, truncated files, decompression bombs (by the size in the header) and
+    animations. Returns it decoded and reduced to at most WORKING_SIZE a side (aspect kept)."""
     try:
-        image = Image.open(source)
+        image = Image.open(source, formats=PICTURE_FORMATS)
     except Image.DecompressionBombError:
         raise BadPicture(f"the picture is too large (at most {MAX_PIXELS:,} pixels)") from None
-    except (OSError, SyntaxError, ValueError) as e:  # Pillow's UnidentifiedImageError is an OSError
-        raise BadPicture(f"not a readable image ({e})") from None
+    except (OSError, SyntaxError, ValueError, struct.error):  # Pillow's UnidentifiedImageError is an OSError
+        raise BadPicture(f"not a picture in a format this page reads ({FORMAT_NAMES})") from None
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise BadPicture(f"the picture is {width}x{height}; at most {MAX_PIXELS:,} pixels are accepted")
     if getattr(image, "n_frames", 1) > 1:
         raise BadPicture("an animated picture: upload a single still image")
-    try:
-        image.load()
-    except (OSError, SyntaxError, ValueError) as e:
-        raise BadPicture(f"the image file is damaged ({e})") from None
+    if image.format == "JPEG":  # JPEG can decode at 1/2, 1/4 or 1/8 scale: never the full photo
+        image.draft(image.mode if image.mode in ("L", "RGB") else None, (WORKING_SIZE, WORKING_SIZE))
+    with _big_decodes if width * height > BIG_PICTURE else nullcontext():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # e.g. Pillow's warnings about odd palettes
+                image.load()
+                return working_copy(image)
+        except (OSError, SyntaxError, ValueError, struct.error, MemoryError):
+            raise BadPicture("the picture file is damaged or truncated") from None
+
+
+def working_copy(image: Image.Image) -> Image.Image:
+    """The decoded picture at most WORKING_SIZE a side, in an 8-bit mode: 16-bit and float greys
+    are scaled by their own range (a plain convert("L") would clip them to white)."""
+    if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+        values = np.asarray(image, dtype=np.float32)
+        top = 1.0 if image.mode == "F" and values.max() <= 1.0 else 255.0 if values.max() <= 255 else 65535.0
+        image = Image.fromarray((values.clip(0, top) * (255 / top)).round().astype(np.uint8), "L")
+    elif image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
+        try:
+            image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+        except ValueError:
+            raise BadPicture(f"a picture in the {image.mode} colour mode, which this page does not read") from None
+    if max(image.size) > WORKING_SIZE:
+        image.thumbnail((WORKING_SIZE, WORKING_SIZE), Image.LANCZOS)
     return image
+
+
+def restrict_pillow(formats: tuple[str, ...] = PICTURE_FORMATS, max_pixels: int = MAX_PIXELS) -> None:
+    """For a server process: whatever opens a picture (this project, or Gradio's own components)
+    can only open `formats`, never runs Ghostscript, and refuses pictures over `max_pixels`."""
+    from PIL import EpsImagePlugin
+
+    Image.init()  # every plugin registered now, so none registers itself later
+    Image.ID[:] = [f for f in Image.ID if f in formats]
+    for name in [f for f in Image.OPEN if f not in formats]:
+        del Image.OPEN[name]
+    EpsImagePlugin.gs_binary = False  # even if EPS came back, it would not find Ghostscript
+    Image.MAX_IMAGE_PIXELS = max_pixels // 2  # Pillow refuses twice this and warns above it
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 def to_grey(image: Image.Image) -> np.ndarray:

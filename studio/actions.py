@@ -26,7 +26,7 @@ from .neighbours import NeighbourIndexes
 from .outputs import OutputFiles
 from .registry import NUM_DIRECTIONS, LoadedModel, ModelRegistry, dataset_title
 from .validation import (MAX_FRAMES, MAX_IMAGES, MAX_SEED, MAX_SLIDER, MAX_TRUNCATION, InvalidInput, as_choice,
-                         as_float, as_int, as_number, parse_latent)
+                         as_float, as_int, as_number, parse_latent, shown)
 
 ALL_CLASSES = "All classes"
 BASES = ("principal", "raw")
@@ -88,7 +88,7 @@ class Studio:
     def model(self, key) -> LoadedModel:
         if not isinstance(key, str) or key not in self.registry.models:
             known = ", ".join(self.registry.models) or "none loaded"
-            raise InvalidInput(f"unknown model {key!r}; available: {known}")
+            raise InvalidInput(f"unknown model {shown(key)}; available: {known}")
         return self.registry.models[key]
 
     def class_index(self, m: LoadedModel, class_name, allow_all: bool = False) -> int | None:
@@ -186,9 +186,11 @@ class Studio:
                             f"{cls}, {frames} frames, {mode}")
 
     def picture_file(self, canvas, uploaded) -> str:
-        """The picture to find, as a file: the uploaded one, else the canvas drawing saved as PNG."""
+        """The picture to find, as a small PNG of the app's own: the uploaded one (checked, decoded
+        and reduced to 512 pixels a side; the upload itself is then no longer needed), else the
+        canvas drawing."""
         if uploaded:
-            return uploaded
+            return self.outputs.png(read_picture(uploaded), "picture.png")
         return self.outputs.png(read_picture(canvas).convert("RGBA"), "drawing.png")
 
     def find_picture(self, key, image, steps=DEFAULT_STEPS) -> tuple[Image.Image, Image.Image, str, str, str]:

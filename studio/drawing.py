@@ -1,7 +1,8 @@
 """Your drawing: bring a person's picture into a model's latent space.
 
 The picture (a canvas drawing, an uploaded file, or a file sent to the API) is read defensively
-(gan/preprocess.py refuses bombs, damaged files and animations from their header), made 28x28 the
+(gan/preprocess.py opens only the allow-listed formats, refuses bombs, damaged files and animations
+from their header, and reduces it to 512 pixels a side right after decoding), made 28x28 the
 way the model's data set was made, and inverted (gan/invert.py): the encoder saved beside the
 checkpoint gives the start, a short optimisation the rest. The answer is the image the model can
 make that is closest to the picture, its latent as text (what the sliders and interpolation take)
@@ -16,13 +17,14 @@ from PIL import Image
 
 from gan.images import upscale
 from gan.invert import MAX_STEPS, invert
-from gan.preprocess import BadPicture, NoInk, mnist_style, open_picture
+from gan.preprocess import MAX_PIXELS, BadPicture, NoInk, mnist_style, open_picture, working_copy
 from gan.sampling import format_latent
 
 from .registry import LoadedModel
 from .validation import InvalidInput, as_int
 
 EMPTY = "draw something first (or upload a picture)"
+MAX_PICTURE_MB = 10  # an uploaded picture's file
 
 
 def read_picture(picture) -> Image.Image:
@@ -31,13 +33,22 @@ def read_picture(picture) -> Image.Image:
         picture = picture.get("composite")
     if picture is None or picture == "":
         raise InvalidInput(EMPTY)
-    if isinstance(picture, Image.Image):
-        return picture
+    if isinstance(picture, Image.Image):  # decoded by Gradio (under the limits restrict_pillow set)
+        if picture.width * picture.height > MAX_PIXELS:
+            raise InvalidInput(f"the picture is {picture.width}x{picture.height}; at most {MAX_PIXELS:,} pixels")
+        try:
+            return working_copy(picture)
+        except BadPicture as e:
+            raise InvalidInput(str(e)) from None
     if isinstance(picture, (str, Path)):
         try:
+            if Path(picture).stat().st_size > MAX_PICTURE_MB * 2**20:
+                raise InvalidInput(f"the picture file is over {MAX_PICTURE_MB} MB")
             return open_picture(picture)
         except BadPicture as e:
             raise InvalidInput(str(e)) from None
+        except OSError:
+            raise InvalidInput("the picture file could not be read; upload it again") from None
     raise InvalidInput(f"expected a picture (an image file), got {type(picture).__name__}")
 
 

@@ -186,5 +186,10 @@ class ModelRegistry:
         self.models = dict(sorted(models.items(), key=lambda item: picker_order(item[1].meta, item[0])))
         return self.models[key]
 
+    def remove(self, key: str) -> None:
+        """Take a model out of the picker (its run folder is about to be removed); replaced, not
+        changed in place, like add()."""
+        self.models = {k: m for k, m in self.models.items() if k != key}
+
     def choices(self) -> list[tuple[str, str]]:
         return [(m.label, m.key) for m in self.models.values()]

@@ -8,6 +8,11 @@ re-attaches to a run that is still going, and a stopped one can be resumed (--re
 
 A finished or stopped run is evaluated quickly (FD-classifier on 2,000 samples, where an evaluator
 exists for its data) and handed to `on_model` so it joins the model picker at once.
+
+What the page says about a run that has ended comes from its files, never from what the log
+last showed: the step of the generator on disk (the model in the picker) and the step of the
+resumable state, which differ when a run was killed between writing the two. A visitor's upload is
+prepared (unpacked, checked, counted) outside the lock, so status requests never wait on it.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from pathlib import Path
 
 from gan.train import read_log
 
-from .uploads import UploadLimits, unpack_images
+from .public_text import public
+from .run_folders import RUN_RESERVE_MB, RunsFolderFull, RunsQuota, folder_mb, new_run_folder
+from .uploads import MIN_IMAGES, UploadLimits, unpack_images
 from .validation import InvalidInput, as_choice, as_int
 
 log = logging.getLogger("gan_studio")
@@ -93,25 +100,66 @@ def process_alive(pid: int) -> bool:
         return True
 
 
-def last_lines(out: Path, n: int = 3) -> str:
-    """The end of a run's output: its error, when it failed."""
-    lines = (out / "train.log").read_text(errors="replace").strip().splitlines() if (out / "train.log").exists() else []
-    return " / ".join(lines[-n:]) or "no output"
+def failure_reason(out: Path) -> str:
+    """Why a run ended, for the page: gan.train's own "error: ..." line, or a plain sentence; paths
+    and tracebacks stay in the server log."""
+    text = (out / "train.log").read_text(errors="replace") if (out / "train.log").exists() else ""
+    errors = [line[len("error: "):] for line in text.splitlines() if line.startswith("error: ")]
+    if errors:
+        return public(errors[-1])
+    if "Traceback (most recent call last)" in text:
+        log.warning("live run %s failed:\n%s", out.name, text[-4000:])
+        return public(text)
+    if (out / "stop-requested").exists():
+        return "it was stopped before its first step"
+    return "the training process ended without saying why (killed, or out of memory?)"
 
 
-def folder_mb(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20 if path.exists() else 0.0
+def saved_step(out: Path) -> int | None:
+    """The step of the generator checkpoint on disk: the model the picker gets."""
+    try:
+        return int(json.loads((out / "generator.json").read_text())["steps"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+_resume_steps: dict[Path, tuple[tuple[int, int], int | None]] = {}
+
+
+def resume_step(out: Path) -> int | None:
+    """The step the resumable state (state.pt) holds, read once per version of the file."""
+    path = out / "state.pt"
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (stat.st_mtime_ns, stat.st_size)
+    cached = _resume_steps.get(path)
+    if cached and cached[0] == key:
+        return cached[1]
+    from gan.checkpoint import CheckpointError, load_training_state
+
+    try:
+        step = int(load_training_state(path)["step"])
+    except (CheckpointError, KeyError, TypeError, ValueError):
+        step = None
+    _resume_steps[path] = (key, step)
+    return step
 
 
 class LiveTraining:
-    def __init__(self, runs_dir: str | Path, limits: TrainingLimits = TrainingLimits(), on_model=None):
+    def __init__(self, runs_dir: str | Path, limits: TrainingLimits = TrainingLimits(), on_model=None,
+                 on_remove=None):
         self.folder = Path(runs_dir) / "live"
         self.limits = limits
         self.on_model = on_model or (lambda key, path: None)
+        self.on_remove = on_remove or (lambda key: None)  # a removed run's model leaves the picker
+        self.quota = RunsQuota(limits.runs_mb)
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
         self._current: Path | None = self._reattach()
         self._evaluating = False
+        self._preparing: str | None = None  # who is starting a run (unpacking their zip) right now
 
     def restore_models(self) -> int:
         """Put the runs trained from the page before this app started back into the picker."""
@@ -145,42 +193,64 @@ class LiveTraining:
 
     def start(self, data, recipe, conditional, steps, upload=None, who="someone", limit=0) -> str:
         data = DATASETS[as_choice(data, "data", list(DATASETS))]
-        flags = recipe_flags(RECIPES[as_choice(recipe, "recipe", list(RECIPES))], bool(conditional))
+        recipe = RECIPES[as_choice(recipe, "recipe", list(RECIPES))]
+        flags = recipe_flags(recipe, bool(conditional))
         steps = as_int(steps, "steps", 1, self.limits.max_steps)
         limit = as_int(limit or 0, "image limit", 0, 1_000_000)
-        with self._lock:
-            status = self._status_locked()
-            if status.state == "running":
-                raise InvalidInput(f"a run is already going: {status.message} Stop it first, or wait.")
-            name = f"{data if data != 'upload' else 'images'}-{time.strftime('%Y%m%d-%H%M%S')}"
-            out = self.folder / name
-            self._make_room()
+        if 0 < limit < MIN_IMAGES:
+            raise InvalidInput(f"use at least {MIN_IMAGES} images (one training batch), or 0 for all")
+        if data == "upload" and not upload:
+            raise InvalidInput("upload a .zip of images first (sub-folders = classes)")
+        with self._lock:  # reserve: one run is prepared or running at a time
+            self._refuse_if_busy()
+            self._preparing = who
+        out = None
+        try:
+            out = new_run_folder(self.folder, "images" if data == "upload" else data)
             if data == "upload":
-                if not upload:
-                    raise InvalidInput("upload a .zip of images first (sub-folders = classes)")
                 unpacked = unpack_images(upload, out / "images", self.limits.upload)
+                if conditional and len(unpacked.classes) < 2:
+                    raise InvalidInput(f"a conditional model needs at least 2 class sub-folders in the zip, "
+                                       f"found {len(unpacked.classes)}")
                 dataset = f"folder:{unpacked.folder}"
                 limit = min(limit or self.limits.max_images, self.limits.max_images)
             else:
                 dataset = data
+            self._make_room(out, folder_mb(out) + RUN_RESERVE_MB)
             command = [sys.executable, "-m", "gan.train", "--dataset", dataset, *flags, "--steps", str(steps),
                        "--out-dir", str(out), "--sample-every", str(max(10, steps // 40)),
                        "--checkpoint-every", str(max(50, steps // 10)), "--log-every", "10", "--no-progress"]
             command += ["--conditional"] if conditional else []
             command += ["--limit", str(limit)] if limit else []
-            return self._launch(out, command, who, f"started: {name}, {steps} steps",
-                                RECIPES[as_choice(recipe, "recipe", list(RECIPES))])
+            with self._lock:
+                return self._launch(out, command, who, f"started: {out.name}, {steps} steps", recipe)
+        except BaseException:
+            if out is not None and self._current != out:  # a refused start leaves no folder behind
+                shutil.rmtree(out, ignore_errors=True)
+            raise
+        finally:
+            self._preparing = None
+
+    def _refuse_if_busy(self) -> None:
+        if self._preparing is not None:
+            raise InvalidInput(f"{self._preparing} is starting a run right now; wait a moment")
+        status = self._status_locked()
+        if status.state == "running":
+            raise InvalidInput(f"a run is already going: {status.message} Stop it first, or wait.")
+        if status.state == "evaluating":
+            raise InvalidInput("the last run is being evaluated before it joins the model picker; "
+                               "try again in a few seconds")
 
     def resume(self, who="someone") -> str:
         with self._lock:
+            self._refuse_if_busy()
             status = self._status_locked()
-            if status.state == "running":
-                raise InvalidInput(f"a run is already going: {status.message}")
             if self._current is None or status.state not in ("stopped", "crashed"):
                 raise InvalidInput("nothing to resume: the last run finished, or there is none")
             info = json.loads((self._current / "run.json").read_text())
-            if not (self._current / "state.pt").exists():
-                raise InvalidInput("this run stopped before its first checkpoint: start a new one")
+            if resume_step(self._current) is None:
+                raise InvalidInput("this run ended before its first resumable checkpoint (state.pt) was saved: "
+                                   "start a new one")
             command = info["command"] + (["--resume"] if "--resume" not in info["command"] else [])
             return self._launch(self._current, command, who, f"resumed: {self._current.name}", info.get("recipe"))
 
@@ -193,18 +263,28 @@ class LiveTraining:
                                           start_new_session=True, preexec_fn=lambda: os.nice(NICENESS))
         (out / "run.json").write_text(json.dumps({"pid": self._proc.pid, "who": who, "started": time.time(),
                                                   "recipe": recipe, "command": command}))
-        (out / "registered").unlink(missing_ok=True)
+        for marker in ("registered", "stop-requested"):
+            (out / marker).unlink(missing_ok=True)
         self._current = out
         log.info("training %s (pid %d) for %s", out.name, self._proc.pid, who)
         return message
 
-    def _make_room(self) -> None:
-        """Keep the live runs folder under its cap: remove the oldest other runs first."""
-        runs = sorted((d for d in self.folder.glob("*") if d.is_dir()), key=lambda d: d.stat().st_mtime)
-        while runs and folder_mb(self.folder) > self.limits.runs_mb:
-            oldest = runs.pop(0)
-            log.info("removing old live run %s (runs folder over %d MB)", oldest, self.limits.runs_mb)
-            shutil.rmtree(oldest, ignore_errors=True)
+    def _make_room(self, new_run: Path, needed_mb: float) -> None:
+        """Keep the live runs folder under its cap (studio/run_folders.py): the oldest settled runs go
+        first, each taken out of the picker before its folder is removed; the current run never."""
+        runs = [r for r in self._runs() if r != new_run]
+        active = {new_run} | ({self._current} if self._current is not None else set())
+
+        def evict(run: Path) -> None:
+            marker = run / "registered"
+            key = marker.read_text().strip() if marker.exists() else ""
+            if key:
+                self.on_remove(key)
+
+        try:
+            self.quota.make_room(runs, active, needed_mb, evict)
+        except RunsFolderFull as e:
+            raise InvalidInput(str(e)) from None
 
     # --- stopping -------------------------------------------------------------------------
 
@@ -214,8 +294,13 @@ class LiveTraining:
             if status.state != "running":
                 raise InvalidInput("no run is going")
             pid = json.loads((self._current / "run.json").read_text())["pid"]
+            (self._current / "stop-requested").touch()  # so its end reads as stopped, not crashed
             os.kill(pid, signal.SIGTERM)  # gan.train saves a checkpoint and exits
-            return f"stopping {status.name} at step {status.step}: it saves a checkpoint, then joins the model picker"
+            if not status.step:  # still starting: loading data, or Python itself
+                return (f"stopping {status.name} before its first training step: nothing has been trained, "
+                        "so no model is saved")
+            return (f"stopping {status.name} at step {status.step}: it saves what it has trained, "
+                    "then joins the model picker")
 
     # --- watching ---------------------------------------------------------------------------
 
@@ -248,6 +333,8 @@ class LiveTraining:
                 "model_key": status.model_key, "log_points": len(status.log_rows), "grids": len(status.grids)}
 
     def _status_locked(self) -> RunStatus:
+        if self._preparing is not None:
+            return RunStatus(state="preparing", message=f"{self._preparing} is starting a run: checking the data…")
         out = self._current
         if out is None or not (out / "run.json").exists():
             return RunStatus()
@@ -264,23 +351,28 @@ class LiveTraining:
         if self._running():
             status.message = f"{out.name}, started by {info['who']} at {started}: step {step:,} of {steps:,}."
             return status
+        saved, resumable = saved_step(out), resume_step(out)
+        status.step = saved or 0  # what is on disk, not what the log last showed
         registered = out / "registered"
-        finished = (out / "generator.json").exists() and json.loads((out / "generator.json").read_text())["steps"] >= steps
+        finished = saved is not None and saved >= steps
         if registered.exists() and not registered.read_text().strip():
             status.state = "crashed"
-            status.message = f"{out.name} ended at step {step:,} but could not join the model picker: {last_lines(out)}"
+            status.message = f"{out.name} ended at step {status.step:,} but could not join the model picker."
         elif registered.exists():
             status.state = "finished" if finished else "stopped"
             status.model_key = registered.read_text().strip()
-            status.message = (f"{out.name} {'finished' if finished else 'stopped'} at step {step:,}: "
-                              f"it is in the model picker as {status.model_key!r}.")
-        elif (out / "generator.safetensors").exists():
+            status.message = (f"{out.name} {'finished' if finished else 'stopped'} at step {saved:,}: it is in the "
+                              f"model picker as {status.model_key!r}.") + resume_note(saved, resumable, finished)
+        elif saved is not None:
             status.state = "evaluating"
-            status.message = f"{out.name} ended at step {step:,}; evaluating it before it joins the model picker…"
+            status.message = f"{out.name} ended at step {saved:,}; evaluating it before it joins the model picker…"
             self._register_in_background(out)
+        elif (out / "stop-requested").exists():
+            status.state = "stopped"
+            status.message = f"{out.name} was stopped before its first checkpoint: nothing was saved. Start a new run."
         else:
             status.state = "crashed"
-            status.message = f"{out.name} ended without a checkpoint: {last_lines(out)}"
+            status.message = f"{out.name} ended without a checkpoint: {failure_reason(out)}"
         return status
 
     def _register_in_background(self, out: Path) -> None:
@@ -295,7 +387,7 @@ class LiveTraining:
                 quick_evaluation(path)
                 self.on_model(key, path)
                 (out / "registered").write_text(key)
-            except Exception as e:  # a broken checkpoint stays out of the picker; the page says why
+            except Exception as e:  # a broken checkpoint stays out of the picker; the page says it could not
                 log.warning("could not add %s: %s", out, e)
                 with open(out / "train.log", "a") as output:
                     output.write(f"\nnot added to the model picker: {e}\n")
@@ -304,6 +396,16 @@ class LiveTraining:
                 self._evaluating = False
 
         threading.Thread(target=work, name="live-evaluation", daemon=True).start()
+
+
+def resume_note(saved: int, resumable: int | None, finished: bool) -> str:
+    """What Resume will do, when the resumable state is not the checkpoint in the picker (a run
+    killed between writing the two)."""
+    if finished or resumable == saved:
+        return ""
+    if resumable is None:
+        return " It cannot be resumed: it was ended before its first resumable state (state.pt) was saved."
+    return f" Resume continues from step {resumable:,}, its last complete training state."
 
 
 def quick_evaluation(path: Path) -> dict:
@@ -323,20 +425,6 @@ def quick_evaluation(path: Path) -> dict:
     meta["metrics"] = {k: v for k, v in metrics.items() if k != "eval_seconds"}
     atomic_write(sidecar, (json.dumps(meta, indent=2) + "\n").encode())
     return metrics
-
-
-def training_allowed(host: str, allow: bool, auth) -> tuple[bool, str]:
-    """On by default for a page on loopback only. On any other address it takes --allow-training
-    (GAN_ALLOW_TRAINING=1), and then also a login (GAN_AUTH): a public page must not let anyone
-    spend the machine."""
-    if host in ("127.0.0.1", "localhost", "::1"):
-        return True, ""
-    if not allow:
-        return False, (f"Training from the page is off: this app listens on {host}, not only on this machine. "
-                       "Start it with --allow-training (or GAN_ALLOW_TRAINING=1) and a login (GAN_AUTH) to turn it on.")
-    if not auth:
-        raise SystemExit("--allow-training on a public address needs GAN_AUTH=user:password; refusing to start")
-    return True, ""
 
 
 # --- what the Train tab shows ------------------------------------------------------------

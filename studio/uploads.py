@@ -1,47 +1,62 @@
-"""A visitor's .zip of images, unpacked safely into a training folder (gan/folder_data.py layout).
+"""A visitor's .zip of images, turned into a training folder (gan/folder_data.py layout).
 
-Refused outright, before anything is written: a zip larger than the upload cap, entries whose path
-escapes the folder (`../`, absolute paths), symbolic links, more files than allowed, and zip bombs,
-by the sizes the zip declares and again by the bytes actually inflated. Entries that are not image
-files are skipped and counted. A single top-level folder is taken as the root, so both
-`digits.zip: 0/a.png` and `digits.zip: digits/0/a.png` give classes 0, 1, ...
+Nothing the zip names is trusted. Refused outright, before anything is written: a zip larger than
+the upload cap, more entries than allowed (folders count too), entries whose path escapes the
+folder (`../`, absolute paths, drive letters), symbolic links, names that are not valid text, and
+zip bombs, by the sizes the zip declares and again by the bytes actually inflated. Every other
+entry is read into memory (at most `entry_mb`), opened as a picture from the allow-list
+(gan/preprocess.py) and written as a 28x28 grey PNG under a name of our own: `<class>/000123.png`.
+So an entry that is not a usable picture (noise, an EPS document named .png, an encrypted or oddly
+compressed entry) is skipped and counted, never written, and clashing, over-long or very deep names
+cannot matter. A single top-level folder is taken as the root, so both `digits.zip: 0/a.png` and
+`digits.zip: digits/0/a.png` give classes 0, 1, ...
 """
 
 from __future__ import annotations
 
+import io
 import shutil
 import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .validation import InvalidInput
+from PIL import Image
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif"}
+from gan.folder_data import to_28x28
+from gan.images import png_bytes
+from gan.preprocess import BadPicture, open_picture
+
+from .validation import InvalidInput, shown
+
 CHUNK = 1 << 16
+MIN_IMAGES = 64  # one batch of the training recipes
+MAX_CLASS_NAME = 64  # characters of a class (sub-folder) name that are kept
 
 
 @dataclass(frozen=True)
 class UploadLimits:
     zip_mb: int = 50  # the uploaded file
     unpacked_mb: int = 200  # all entries together, declared and actual
-    files: int = 20_000  # entries (images are further capped by the training's image count)
+    files: int = 20_000  # entries, folders included (images are further capped by the training's image count)
+    entry_mb: int = 20  # one entry, inflated: a picture larger than this is skipped
 
 
 @dataclass
 class Unpacked:
     folder: Path
     images: int
-    skipped: list[str]  # entries that are not image files
+    skipped: list[tuple[str, str]]  # (entry name, why)
+    classes: list[str]
 
 
 def safe_parts(name: str) -> tuple[str, ...]:
     """The entry's path parts, or InvalidInput when it would land outside the folder."""
     path = PurePosixPath(name.replace("\\", "/"))
     if path.is_absolute() or (path.parts and ":" in path.parts[0]):
-        raise InvalidInput(f"unsafe path in the zip: {name!r} (absolute)")
+        raise InvalidInput(f"unsafe path in the zip: {shown(name)} (absolute)")
     if ".." in path.parts:
-        raise InvalidInput(f"unsafe path in the zip: {name!r} (leaves the folder)")
+        raise InvalidInput(f"unsafe path in the zip: {shown(name)} (leaves the folder)")
     return tuple(p for p in path.parts if p not in ("", "."))
 
 
@@ -49,61 +64,111 @@ def is_symlink(info: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(info.external_attr >> 16)
 
 
-def unpack_images(zip_path: str | Path, dest: str | Path, limits: UploadLimits = UploadLimits()) -> Unpacked:
-    zip_path, dest = Path(zip_path), Path(dest)
+def open_zip(zip_path: Path, limits: UploadLimits) -> zipfile.ZipFile:
     if zip_path.stat().st_size > limits.zip_mb * 2**20:
         raise InvalidInput(f"the zip is {zip_path.stat().st_size / 2**20:.0f} MB; at most {limits.zip_mb} MB")
     try:
-        archive = zipfile.ZipFile(zip_path)
-    except (zipfile.BadZipFile, OSError) as e:
-        raise InvalidInput(f"not a readable .zip file ({e})") from None
-    with archive:
-        entries = [i for i in archive.infolist() if not i.is_dir()]
-        if len(entries) > limits.files:
-            raise InvalidInput(f"the zip holds {len(entries):,} files; at most {limits.files:,}")
-        for info in entries:
-            safe_parts(info.filename)
-            if is_symlink(info):
-                raise InvalidInput(f"the zip holds a symbolic link ({info.filename!r}); only plain files are accepted")
-        declared = sum(i.file_size for i in entries)
-        if declared > limits.unpacked_mb * 2**20:
-            raise InvalidInput(f"the zip unpacks to {declared / 2**20:.0f} MB; at most {limits.unpacked_mb} MB")
-        parts = {info.filename: safe_parts(info.filename) for info in entries}
-        tops = {p[0] for p in parts.values() if len(p) > 1}
-        strip = 1 if len(tops) == 1 and all(len(p) > 1 for p in parts.values()) else 0
-        images, skipped, budget = 0, [], limits.unpacked_mb * 2**20
-        dest.mkdir(parents=True, exist_ok=True)
+        return zipfile.ZipFile(zip_path)
+    except UnicodeDecodeError:  # names flagged as UTF-8 that are not
+        raise InvalidInput("the zip's file names are not valid UTF-8 text; re-create the zip") from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        raise InvalidInput("not a readable .zip file") from None
+
+
+def check_entries(archive: zipfile.ZipFile, limits: UploadLimits) -> list[zipfile.ZipInfo]:
+    """The file entries, once every entry (folders too) passed the count, path, link and size checks."""
+    infos = archive.infolist()
+    if len(infos) > limits.files:
+        raise InvalidInput(f"the zip holds {len(infos):,} entries (files and folders); at most {limits.files:,}")
+    for info in infos:
+        safe_parts(info.filename)
+        if is_symlink(info):
+            raise InvalidInput(f"the zip holds a symbolic link ({shown(info.filename)}); only plain files are accepted")
+    entries = [i for i in infos if not i.is_dir()]
+    declared = sum(i.file_size for i in entries)
+    if declared > limits.unpacked_mb * 2**20:
+        raise InvalidInput(f"the zip unpacks to {declared / 2**20:.0f} MB; at most {limits.unpacked_mb} MB")
+    return entries
+
+
+def class_folder_names(parts: list[tuple[str, ...]]) -> dict[str, str]:
+    """Each sub-folder name -> a folder name of our own: printable, at most MAX_CLASS_NAME
+    characters, unique, never hidden."""
+    names: dict[str, str] = {}
+    for p in parts:
+        if len(p) > 1 and p[0] not in names:
+            base = "".join(c if c.isprintable() and c not in "/\\" else "_" for c in p[0])[:MAX_CLASS_NAME]
+            base = base.lstrip(".") or "class"
+            name, n = base, 2
+            while name in names.values():
+                name, n = f"{base}-{n}", n + 1
+            names[p[0]] = name
+    return names
+
+
+def unpack_images(zip_path: str | Path, dest: str | Path, limits: UploadLimits = UploadLimits(),
+                  min_images: int = MIN_IMAGES) -> Unpacked:
+    """Write the zip's usable pictures into `dest` (which must not exist yet) as 28x28 PNGs. On any
+    refusal `dest` is removed again."""
+    zip_path, dest = Path(zip_path), Path(dest)
+    with open_zip(zip_path, limits) as archive:
+        entries = check_entries(archive, limits)
+        parts = [safe_parts(info.filename) for info in entries]
+        tops = {p[0] for p in parts if len(p) > 1}
+        strip = 1 if len(tops) == 1 and all(len(p) > 1 for p in parts) else 0
+        parts = [p[strip:] for p in parts]
+        folders = class_folder_names(parts)
+        images, skipped = 0, []
+        dest.mkdir(parents=True)
         try:
-            for info in entries:
-                rel = parts[info.filename][strip:]
-                if not rel or rel[-1].startswith(".") or PurePosixPath(rel[-1]).suffix.lower() not in IMAGE_SUFFIXES:
-                    skipped.append(info.filename)
+            for info, rel in zip(entries, parts):
+                if not rel or rel[-1].startswith("."):
+                    skipped.append((info.filename, "hidden or empty name"))
                     continue
-                budget -= copy_capped(archive, info, dest.joinpath(*rel), budget)
+                # The declared sizes passed the unpack cap and no entry inflates beyond its own.
+                data, why = read_entry(archive, info, limits.entry_mb * 2**20)
+                pixels = None
+                if why is None:
+                    try:
+                        pixels = to_28x28(open_picture(io.BytesIO(data)))
+                    except BadPicture as e:
+                        why = str(e)
+                if pixels is None:
+                    skipped.append((info.filename, why))
+                    continue
+                folder = dest / folders[rel[0]] if len(rel) > 1 else dest
+                folder.mkdir(exist_ok=True)
+                (folder / f"{images:06d}.png").write_bytes(png_bytes(Image.fromarray(pixels, "L")))
                 images += 1
-        except Exception:
+            if images < min_images:
+                raise InvalidInput(f"the zip has {images} usable picture(s); training needs at least {min_images} "
+                                   f"({len(skipped)} other entr{'y was' if len(skipped) == 1 else 'ies were'} skipped"
+                                   + (f", e.g. {shown(skipped[0][0])}: {skipped[0][1]}" if skipped else "") + ")")
+        except BaseException:
             shutil.rmtree(dest, ignore_errors=True)
             raise
-    if not images:
-        shutil.rmtree(dest, ignore_errors=True)
-        raise InvalidInput(f"no image files (PNG, JPEG, WebP, BMP, GIF) in the zip; {len(skipped)} other file(s)")
-    return Unpacked(dest, images, skipped)
+    return Unpacked(dest, images, skipped, sorted(set(folders.values())))
 
 
-def copy_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: int) -> int:
-    """Inflate one entry, stopping at its declared size or the remaining budget: a zip may lie
-    about its sizes. Returns the bytes written."""
-    limit = min(info.file_size, budget)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    written = 0
+def read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> tuple[bytes, str | None]:
+    """(the entry's bytes, None) or (b"", why it is skipped). Inflating stops at the declared size or
+    `limit`: a zip may lie about its sizes, and a lie is a zip bomb, refused whole."""
+    if info.flag_bits & 0x1:
+        return b"", "encrypted"
+    if info.file_size > limit:
+        return b"", f"larger than {limit / 2**20:.0f} MB"
+    chunks, size = [], 0
     try:
-        with archive.open(info) as src, open(target, "wb") as out:
+        with archive.open(info) as src:
             while chunk := src.read(CHUNK):
-                written += len(chunk)
-                if written > limit:
-                    raise InvalidInput(f"{info.filename!r} inflates beyond its declared size or the unpack cap: "
-                                       "refusing a zip bomb")
-                out.write(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError) as e:  # CRC errors, truncated entries
-        raise InvalidInput(f"damaged entry {info.filename!r} in the zip ({e})") from None
-    return written
+                size += len(chunk)
+                if size > info.file_size:
+                    raise InvalidInput(f"{shown(info.filename)} inflates beyond its declared size: refusing a zip bomb")
+                chunks.append(chunk)
+    except NotImplementedError:
+        return b"", "compressed with a method this page does not read"
+    except RuntimeError:  # zipfile says "password required" for encrypted entries it did not flag
+        return b"", "encrypted"
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):  # CRC errors, truncated entries
+        return b"", "damaged in the zip"
+    return b"".join(chunks), None

@@ -124,7 +124,13 @@ def live_runs_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(checkpoint_dir, live_runs_dir):
+def app_temp_dir(tmp_path_factory) -> Path:
+    """Gradio's upload and cache folder for the app under test (GRADIO_TEMP_DIR)."""
+    return tmp_path_factory.mktemp("gradio-temp")
+
+
+@pytest.fixture(scope="session")
+def app_url(checkpoint_dir, live_runs_dir, app_temp_dir):
     """`python app.py` on a free loopback port, as a user starts it."""
     import os
     import subprocess
@@ -135,7 +141,7 @@ def app_url(checkpoint_dir, live_runs_dir):
     port = free_port()
     root = Path(__file__).resolve().parent.parent
     runs = live_runs_dir
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_TEMP_DIR": str(app_temp_dir)}
     proc = subprocess.Popen([sys.executable, str(root / "app.py"), "--checkpoints", str(checkpoint_dir),
                              "--port", str(port), "--runs-dir", str(runs)],
                             cwd=root, env=env,

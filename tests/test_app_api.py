@@ -88,7 +88,7 @@ def test_invert_finds_an_uploaded_picture_and_its_latent_drives_the_sliders(clie
 
 @pytest.mark.parametrize("name, data, message", [
     ("bomb.png", None, "too large"),
-    ("notes.png", b"plain text, not a picture", "not a readable image"),
+    ("notes.png", b"plain text, not a picture", "not a picture in a format this page reads"),
     ("blank.png", "white", "no ink"),
 ])
 def test_invert_refuses_bad_pictures_clearly_and_keeps_serving(client, tmp_path, name, data, message):

@@ -77,6 +77,13 @@ def test_every_endpoint_default_is_a_valid_call(app_url):
             assert decode_all_frames(path) in {"PNG", "GIF"}, api_name
     strip, gif, info = client.predict("mnist-small", 1, 2, api_name="/interpolate")
     assert decode_all_frames(strip) == "PNG" and decode_all_frames(gif) == "GIF" and "seed 1 → seed 2" in info
+    # /neighbours too (the attack run found its latent had no default): a valid call, whose answer is
+    # the nearest images or, while the index is still building, a clean message saying so.
+    try:
+        gallery, sentence = client.predict(api_name="/neighbours")
+        assert decode_all_frames(gallery) == "PNG" and "seed 0" in sentence
+    except Exception as e:
+        assert "index" in str(e) and "required argument" not in str(e), e
 
 
 def test_output_files_are_written_once_and_never_rewritten(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from gan.images import png_bytes
+from gan.preprocess import mnist_style
 from studio.actions import Studio
 from studio.registry import ModelRegistry
 from studio.validation import InvalidInput
@@ -68,7 +69,13 @@ def test_an_unconditional_model_and_the_fallback_without_encoder(studio, tmp_pat
 def test_the_upload_wins_over_the_canvas_and_a_drawing_becomes_a_png(studio, tmp_path):
     path = studio.picture_file(canvas_with((100, 100, 180, 120)), None)
     assert Image.open(path).format == "PNG" and Image.open(path).mode == "RGBA"
-    assert studio.picture_file(canvas_with((100, 100, 180, 120)), "/some/upload.png") == "/some/upload.png"
+    big = Image.new("L", (2000, 1000), 255)
+    big.paste(0, (900, 100, 1100, 900))
+    big.save(tmp_path / "upload.png")
+    copy = studio.picture_file(canvas_with((100, 100, 180, 120)), str(tmp_path / "upload.png"))
+    assert copy != str(tmp_path / "upload.png") and Image.open(copy).size == (512, 256)  # a small copy of the upload
+    seen_from_copy, seen_from_upload = (mnist_style(Image.open(p)).astype(int) for p in (copy, tmp_path / "upload.png"))
+    assert np.abs(seen_from_copy - seen_from_upload).mean() < 8  # the model sees the same picture
     with pytest.raises(InvalidInput, match="draw something first"):
         studio.picture_file(None, None)
 
@@ -91,7 +98,7 @@ def drawn_png() -> bytes:
     ("bomb.png", png_header_only(30_000, 30_000), "too large"),
     ("truncated.png", drawn_png()[:300], "damaged"),
     ("animated.gif", animated_gif(), "animated"),
-    ("notes.png", b"just some text", "not a readable image"),
+    ("notes.png", b"just some text", "not a picture in a format this page reads"),
     ("one.png", png_bytes(Image.new("L", (1, 1), 0)), "no ink"),
     ("blank.png", png_bytes(Image.new("RGB", (64, 64), "white")), "no ink"),
     ("clear.png", png_bytes(Image.new("RGBA", (64, 64), (0, 0, 0, 0))), "no ink"),

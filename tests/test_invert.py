@@ -98,7 +98,7 @@ def png_header_only(width: int, height: int) -> bytes:
 @pytest.mark.parametrize("name, data, message", [
     ("bomb.png", png_header_only(30_000, 30_000), "too large"),
     ("big.png", png_header_only(5_000, 5_000), "at most 16,777,216 pixels"),
-    ("text.png", b"not an image at all", "not a readable image"),
+    ("text.png", b"not an image at all", "not a picture in a format this page reads"),
 ])
 def test_hostile_files_are_refused_with_a_clear_message(tmp_path, capsys, name, data, message):
     from gan.preprocess import BadPicture, open_picture

@@ -9,7 +9,8 @@ import pytest
 
 from studio.actions import Studio
 from studio.registry import ModelRegistry
-from studio.training import RECIPES, LiveTraining, TrainingLimits, training_allowed
+from studio.access import training_allowed
+from studio.training import RECIPES, LiveTraining, TrainingLimits
 from studio.validation import InvalidInput
 from test_drawing import SHIPPED
 

@@ -139,12 +139,13 @@ def test_binds_to_loopback_unless_asked(monkeypatch):
 @pytest.mark.parametrize("value", ["s3cret", "alice:", ":s3cret"])
 def test_a_malformed_login_stops_the_app_instead_of_starting_it_open(monkeypatch, value):
     import app
+    import studio.registry
 
     def load_models(folder):
         raise AssertionError("main() went on to load models with a malformed GAN_AUTH")
 
     monkeypatch.setenv("GAN_AUTH", value)
-    monkeypatch.setattr(app, "ModelRegistry", load_models)
+    monkeypatch.setattr(studio.registry, "ModelRegistry", load_models)
     with pytest.raises(SystemExit, match="GAN_AUTH must be user:password"):
         app.main([])
     monkeypatch.setenv("GAN_AUTH", "alice:pass:word")  # the password may hold colons

@@ -1,0 +1,312 @@
+"""Replay the attack families of issue #36 against a running app on loopback and print, per attack,
+the answer, the app's peak memory growth and the disk the attack left behind.
+
+    python bench/attack.py                    # starts its own app (login on, training on loopback)
+    python bench/attack.py --quick            # skips the slowest families (big zips, live runs)
+
+The app runs as `python app.py` with GAN_AUTH set, its own GRADIO_TEMP_DIR and --runs-dir, so
+its uploads and runs are measured alone. Memory: the app's VmHWM (peak RSS), reset before each
+attack through /proc/PID/clear_refs, minus its RSS just before. Disk: Gradio's temp folder and the
+runs folder after the attack, minus before. At the end the app's log is searched for tracebacks
+and for server paths in what the attacks got back. Traffic goes to 127.0.0.1 only, and every
+loop is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+AUTH = ("attacker-bench", "correct horse battery staple")
+EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n0 0 moveto (pwned) show showpage\n"
+FAST = "fast (live default)"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def digit(value: int = 0) -> bytes:
+    image = Image.new("L", (40, 40), 255)
+    image.paste(value, (15, 5, 25, 35))
+    return png(image)
+
+
+def folder_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20 if path.exists() else 0.0
+
+
+class App:
+    def __init__(self, work: Path):
+        self.port, self.work = free_port(), work
+        self.temp, self.runs, self.log_path = work / "gradio", work / "runs", work / "app.log"
+        env = {**os.environ, "GAN_AUTH": ":".join(AUTH), "GRADIO_TEMP_DIR": str(self.temp),
+               "GRADIO_ANALYTICS_ENABLED": "False"}
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([sys.executable, "app.py", "--port", str(self.port), "--runs-dir", str(self.runs)],
+                                     cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{self.port}/"
+        deadline = time.time() + 180
+        while time.time() < deadline:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                connection.request("GET", "/")
+                connection.getresponse()
+                break
+            except OSError:
+                time.sleep(0.5)
+        from gradio_client import Client
+
+        self.client = Client(self.url, auth=AUTH, verbose=False)
+
+    def rss_mb(self) -> float:
+        return self._status("VmRSS")
+
+    def _status(self, key: str) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def reset_peak(self) -> None:
+        Path(f"/proc/{self.proc.pid}/clear_refs").write_text("5")
+
+    def disk_mb(self) -> float:
+        return folder_mb(self.temp) + folder_mb(self.runs)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def post(port: int, path: str, body: bytes, content_type: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection.putrequest("POST", path)
+    connection.putheader("Content-Type", content_type)
+    connection.putheader("Content-Length", str(len(body)))
+    connection.endheaders()
+    try:
+        for i in range(0, len(body), 1 << 20):
+            connection.send(body[i:i + (1 << 20)])
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    try:
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def call(app: App, *args, api_name: str) -> str:
+    """The endpoint's answer in a few words: 'ok: ...' or the error message it gave."""
+    try:
+        result = app.client.predict(*args, api_name=api_name)
+        text = result[-1] if isinstance(result, (tuple, list)) else result
+        return "ok: " + str(text)[:90]
+    except Exception as e:
+        return f"refused: {str(e)[:140]}"
+
+
+def upload(path: Path):
+    from gradio_client import handle_file
+
+    return handle_file(str(path))
+
+
+def make_zip(path: Path, entries: dict, dirs: int = 0) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for i in range(dirs):
+            z.writestr(f"d{i}/", b"")
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return path
+
+
+def wait_for_run(app: App, states=("stopped", "finished", "crashed"), timeout: float = 180) -> dict:
+    deadline = time.time() + timeout
+    status = {}
+    while time.time() < deadline:
+        status = app.client.predict(api_name="/train_status")
+        if status["state"] in states:
+            return status
+        time.sleep(1)
+    return status
+
+
+def attacks(app: App, work: Path, quick: bool):
+    """(family, attack, function returning the answer)."""
+    big = Image.new("RGBA", (4096, 4096), (0, 0, 0, 0))
+    big.paste((0, 0, 0, 255), (1800, 500, 2300, 3600))
+    (work / "big.png").write_bytes(png(big))
+    (work / "eps.png").write_bytes(EPS)
+    Image.new("LAB", (64, 64)).save(work / "lab.tif", format="TIFF")
+    Image.fromarray((np.random.rand(64, 64) * 60000).astype(np.uint16)).save(work / "deep.png")
+    (work / "digit.png").write_bytes(digit())
+    digits = {f"{i}.png": digit(i) for i in range(64)}
+
+    def invert(name):
+        return lambda: call(app, "mnist-dcgan-cond", upload(work / name), 20, api_name="/invert")
+
+    def concurrent_big():
+        answers, lock = [], threading.Lock()
+
+        def visitor():
+            for _ in range(3):
+                answer = invert("big.png")()
+                with lock:
+                    answers.append(answer.split(":")[0])
+        threads = [threading.Thread(target=visitor) for _ in range(4)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        return f"{answers.count('ok')}/12 found"
+
+    def start_zip(path, steps=100):
+        return lambda: call(app, "Your images (.zip)", FAST, False, steps, upload(path), 0, api_name="/train_start")
+
+    def identical_images():
+        same = {f"{i}.png": digit() for i in range(64)}
+        answer = start_zip(make_zip(work / "same.zip", same), 60)()
+        status = wait_for_run(app)
+        return f"{answer[:40]} → {status.get('state')}: {status.get('message', '')[:80]}"
+
+    def two_starts():
+        answers = []
+        zips = [make_zip(work / f"visitor-{v}.zip", {f"{v}{i}.png": digit(i) for i in range(64 + 16 * k)})
+                for k, v in enumerate("ab")]
+        threads = [threading.Thread(target=lambda z=z: answers.append(start_zip(z, 50)())) for z in zips]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        wait_for_run(app)
+        folders = sorted((app.runs / "live").glob("images-*"))
+        counts = [len(list((f / "images").rglob("*.png"))) for f in folders]
+        return f"{sum(a.startswith('ok') for a in answers)} started, 1 refused; image counts per folder {counts}"
+
+    def stop_at_once():
+        call(app, "MNIST", FAST, False, 400, None, 512, api_name="/train_start")
+        answer = call(app, api_name="/train_stop")
+        status = wait_for_run(app)
+        return f"{answer[:60]} → {status.get('state')}: {status.get('message', '')[-60:]}"
+
+    def max_zips():
+        noise = os.urandom(49 * 2**20)
+        path = make_zip(work / "max.zip", {"noise.png": noise})
+        before = folder_mb(app.temp)
+        answers = {start_zip(path)().split(":")[0] for _ in range(10)}
+        return f"10 x {path.stat().st_size / 2**20:.0f} MB: {answers}; temp folder {folder_mb(app.temp) - before:+.1f} MB"
+
+    def logins():
+        statuses = []
+        for i in range(30):
+            body = f"username={AUTH[0]}&password=guess{i}".encode()
+            statuses.append(post(app.port, "/login", body, "application/x-www-form-urlencoded"))
+        right = post(app.port, "/login", f"username={AUTH[0]}&password={AUTH[1].replace(' ', '+')}".encode(),
+                     "application/x-www-form-urlencoded")
+        counts = {s: statuses.count(s) for s in sorted(set(statuses))}
+        return f"30 wrong: {counts}; the right one right after: {right}"
+
+    def public_without_login():
+        env = {k: v for k, v in os.environ.items() if k != "GAN_AUTH"}
+        t = time.perf_counter()
+        out = subprocess.run([sys.executable, "app.py", "--host", "0.0.0.0", "--allow-training", "--port", "1"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        return f"exit {out.returncode} after {time.perf_counter() - t:.1f} s: {out.stderr.strip().splitlines()[-1][:80]}"
+
+    yield "exhaust", "300 MB file to the upload route", \
+        lambda: f"HTTP {post(app.port, '/gradio_api/upload', b'0' * (300 * 2**20), 'multipart/form-data; boundary=x')}"
+    yield "exhaust", "40 MB base64 data URL in a queue request", \
+        lambda: f"HTTP {post(app.port, '/gradio_api/queue/join', json.dumps({'data': ['data:image/png;base64,' + 'A' * 40 * 2**20]}).encode(), 'application/json')}"
+    yield "exhaust", "/invert: 4096x4096 RGBA PNG (once)", invert("big.png")
+    yield "exhaust", "/invert: 4 clients x 3 of the same at once", concurrent_big
+    yield "exhaust", "zip of 100,000 folder entries", \
+        lambda: start_zip(make_zip(work / "dirs.zip", digits, dirs=100_000))()
+    yield "exhaust", "zip: 49 MB noise file + 10 pictures", \
+        lambda: start_zip(make_zip(work / "noise.zip", {"noise.png": os.urandom(49 * 2**20),
+                                                          **{f"{i}.png": digit(i) for i in range(10)}}))()
+    if not quick:
+        yield "exhaust", "10 maximum-size zip uploads", max_zips
+    if not quick:
+        yield "mix", "two Starts with two zips at once", two_starts
+        yield "mix", "Stop right after Start", stop_at_once
+        yield "internals", "fast recipe on 64 identical images", identical_images
+    yield "internals", "zip with 10 usable pictures", lambda: start_zip(make_zip(work / "few.zip", {
+        f"{i}.png": digit(i) for i in range(10)}))()
+    bad_names = io.BytesIO()
+    with zipfile.ZipFile(bad_names, "w") as z:
+        z.writestr("XXXX", digit())
+    (work / "names.zip").write_bytes(bad_names.getvalue().replace(b"XXXX", b"\xff\xfe.p").replace(
+        b"PK\x03\x04\x14\x00\x00\x00", b"PK\x03\x04\x14\x00\x00\x08").replace(
+        b"PK\x01\x02\x14\x03\x14\x00\x00\x00", b"PK\x01\x02\x14\x03\x14\x00\x00\x08"))
+    yield "internals", "zip names not UTF-8 but flagged UTF-8", start_zip(work / "names.zip")
+    yield "internals", "/invert: LAB TIFF", invert("lab.tif")
+    yield "internals", "/invert: 16-bit grey PNG", invert("deep.png")
+    yield "internals", "/invert: steps given as text", \
+        lambda: call(app, "mnist-dcgan-cond", upload(work / "digit.png"), "abc", api_name="/invert")
+    yield "internals", "/sample: a 1 MB model name", lambda: call(app, "m" * 2**20, 0, 4, api_name="/sample")
+    yield "internals", "/slider_image: a 1 MB pasted latent", \
+        lambda: call(app, "mnist-dcgan", 0, None, "principal", "1 " * 2**19, api_name="/slider_image")
+    yield "internals", "--allow-training on 0.0.0.0 without GAN_AUTH", public_without_login
+    yield "code", "/invert: EPS document named .png", invert("eps.png")
+    yield "code", "zip: EPS documents named .png", lambda: start_zip(make_zip(work / "eps.zip", {
+        **{f"{i}.png": EPS for i in range(64)}, "ok.png": digit()}))()
+    yield "door", "30 wrong passwords as fast as possible", logins
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="skip the slowest families (big zips, live runs)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="gan-attack-") as tmp:
+        work = Path(tmp)
+        app = App(work)
+        print(f"app pid {app.proc.pid}, RSS {app.rss_mb():.0f} MB at start\n")
+        print("| family | attack | answer | peak RSS Δ (MB) | disk Δ (MB) | seconds |")
+        print("|---|---|---|---|---|---|")
+        answers = []
+        try:
+            for family, name, attack in attacks(app, work, args.quick):
+                rss, disk = app.rss_mb(), app.disk_mb()
+                app.reset_peak()
+                t = time.perf_counter()
+                answer = attack()
+                seconds = time.perf_counter() - t
+                peak = app._status("VmHWM")
+                answers.append(answer)
+                print(f"| {family} | {name} | {answer.replace('|', '/')} | {peak - rss:+.0f} | "
+                      f"{app.disk_mb() - disk:+.1f} | {seconds:.1f} |", flush=True)
+        finally:
+            app.stop()
+        log = app.log_path.read_text()
+        paths = [a for a in answers if "/tmp" in a or str(ROOT) in a]
+        print(f"\napp log: {log.count('Traceback')} traceback(s); answers with a server path: {len(paths)}; "
+              f"app RSS at the end {app.rss_mb() if app.proc.poll() is None else 0:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Sample: a grid from consecutive seeds, with truncation and a class (or all classes)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import gradio as gr
+
+from ..actions import ALL_CLASSES
+from ..validation import MAX_IMAGES, MAX_SEED, MAX_TRUNCATION
+from .serving import LenientNumber, LenientSlider
+
+
+@dataclass
+class SampleTab:
+    seed: gr.Number
+    new_seed: gr.Button
+    n: gr.Slider
+    truncation: gr.Slider
+    klass: gr.Dropdown
+    go: gr.Button
+    grid: gr.Image
+    info: gr.Textbox
+
+    @property
+    def inputs(self) -> list:
+        return [self.seed, self.n, self.truncation, self.klass]
+
+
+def build(first_classes: list[str]) -> SampleTab:
+    with gr.Tab("Sample", id="sample"):
+        with gr.Row():
+            with gr.Column(scale=1, min_width=260):
+                seed = LenientNumber(0, precision=0, minimum=0, maximum=MAX_SEED - MAX_IMAGES, label="Seed",
+                                     elem_id="sample-seed")
+                new_seed = gr.Button("New random seed", elem_id="new-seed")
+                n = LenientSlider(1, MAX_IMAGES, 64, step=1, label="Images")
+                truncation = LenientSlider(0, MAX_TRUNCATION, 1.0, step=0.05, label="Truncation",
+                                           info="< 1: cleaner and more typical, > 1: more varied")
+                klass = gr.Dropdown([ALL_CLASSES] + first_classes, value=ALL_CLASSES, allow_custom_value=True,
+                                    label="Class", visible=bool(first_classes),
+                                    info="'All classes': one row per seed, one column per class")
+                go = gr.Button("Generate", variant="primary", elem_id="generate")
+            with gr.Column(scale=3):
+                grid = gr.Image(format="png", type="pil", label="Samples", buttons=["download", "fullscreen"],
+                                elem_id="sample-image")
+                info = gr.Textbox(label="Produced by", interactive=False, elem_id="sample-info")
+    return SampleTab(seed, new_seed, n, truncation, klass, go, grid, info)
+
+
+def wire(page, tab: SampleTab) -> None:
+    sample = page.serve(page.studio.sample_grid)
+    inputs = [page.model, *tab.inputs]
+    tab.go.click(sample, inputs, [tab.grid, tab.info], api_name="sample")
+    tab.new_seed.click(lambda: random.randint(0, 1_000_000), None, tab.seed, api_name=False) \
+        .then(sample, inputs, [tab.grid, tab.info], api_name=False)
+    page.on_model_then(sample, tab.inputs, [tab.grid, tab.info])
+    page.on_load(sample, tab.inputs, [tab.grid, tab.info])
