@@ -16,6 +16,7 @@ Configuration (flags win over environment variables):
   GAN_AUTH             "user:password" turns on basic auth (failed logins are slowed down per client)
   GAN_ALLOW_TRAINING   1: the Train tab also on a public page (needs GAN_AUTH)
   GAN_RUNS_DIR         where runs started from the page are written (default: runs/ beside this file)
+  GAN_UPLOAD_GRACE_S   seconds an upload is kept after the last action that used it (default 30)
   GAN_MAX_STEPS, GAN_RUNS_MB, GAN_UPLOAD_MB, GAN_MAX_IMAGES   Train tab caps (see README)
 """
 
@@ -110,7 +111,8 @@ def main(argv=None) -> None:
         log.info("restored %d model(s) trained from the page earlier", trainer.restore_models())
     # The largest file the page accepts: a picture, or a training zip where the Train tab is on.
     max_upload_mb = max(MAX_PICTURE_MB, limits.upload.zip_mb if trainer is not None else 0)
-    server = Server(outputs, args.concurrency, Uploads(gr.utils.get_upload_folder(), outputs.folder))
+    uploads = Uploads(gr.utils.get_upload_folder(), outputs.folder, env_int("GAN_UPLOAD_GRACE_S", 30))
+    server = Server(outputs, args.concurrency, uploads)
     demo = build_app(studio, server, trainer=trainer, training_off=training_off)
     demo.queue(default_concurrency_limit=args.concurrency, max_size=args.queue_size)
     guard = Middleware(RequestGuard, upload_limit=max_upload_mb * 2**20 + 2**16)

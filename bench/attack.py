@@ -160,8 +160,7 @@ def wait_for_run(app: App, states=("stopped", "finished", "crashed"), timeout: f
     return status
 
 
-def attacks(app: App, work: Path, quick: bool):
-    """(family, attack, function returning the answer)."""
+def prepare_files(work: Path) -> None:
     big = Image.new("RGBA", (4096, 4096), (0, 0, 0, 0))
     big.paste((0, 0, 0, 255), (1800, 500, 2300, 3600))
     (work / "big.png").write_bytes(png(big))
@@ -169,113 +168,130 @@ def attacks(app: App, work: Path, quick: bool):
     Image.new("LAB", (64, 64)).save(work / "lab.tif", format="TIFF")
     Image.fromarray((np.random.rand(64, 64) * 60000).astype(np.uint16)).save(work / "deep.png")
     (work / "digit.png").write_bytes(digit())
-    digits = {f"{i}.png": digit(i) for i in range(64)}
-
-    def invert(name):
-        return lambda: call(app, "mnist-dcgan-cond", upload(work / name), 20, api_name="/invert")
-
-    def concurrent_big():
-        answers, lock = [], threading.Lock()
-
-        def visitor():
-            for _ in range(3):
-                answer = invert("big.png")()
-                with lock:
-                    answers.append(answer.split(":")[0])
-        threads = [threading.Thread(target=visitor) for _ in range(4)]
-        [t.start() for t in threads]
-        [t.join() for t in threads]
-        return f"{answers.count('ok')}/12 found"
-
-    def start_zip(path, steps=100):
-        return lambda: call(app, "Your images (.zip)", FAST, False, steps, upload(path), 0, api_name="/train_start")
-
-    def identical_images():
-        same = {f"{i}.png": digit() for i in range(64)}
-        answer = start_zip(make_zip(work / "same.zip", same), 60)()
-        status = wait_for_run(app)
-        return f"{answer[:40]} → {status.get('state')}: {status.get('message', '')[:80]}"
-
-    def two_starts():
-        answers = []
-        zips = [make_zip(work / f"visitor-{v}.zip", {f"{v}{i}.png": digit(i) for i in range(64 + 16 * k)})
-                for k, v in enumerate("ab")]
-        threads = [threading.Thread(target=lambda z=z: answers.append(start_zip(z, 50)())) for z in zips]
-        [t.start() for t in threads]
-        [t.join() for t in threads]
-        wait_for_run(app)
-        folders = sorted((app.runs / "live").glob("images-*"))
-        counts = [len(list((f / "images").rglob("*.png"))) for f in folders]
-        return f"{sum(a.startswith('ok') for a in answers)} started, 1 refused; image counts per folder {counts}"
-
-    def stop_at_once():
-        call(app, "MNIST", FAST, False, 400, None, 512, api_name="/train_start")
-        answer = call(app, api_name="/train_stop")
-        status = wait_for_run(app)
-        return f"{answer[:60]} → {status.get('state')}: {status.get('message', '')[-60:]}"
-
-    def max_zips():
-        noise = os.urandom(49 * 2**20)
-        path = make_zip(work / "max.zip", {"noise.png": noise})
-        before = folder_mb(app.temp)
-        answers = {start_zip(path)().split(":")[0] for _ in range(10)}
-        return f"10 x {path.stat().st_size / 2**20:.0f} MB: {answers}; temp folder {folder_mb(app.temp) - before:+.1f} MB"
-
-    def logins():
-        statuses = []
-        for i in range(30):
-            body = f"username={AUTH[0]}&password=guess{i}".encode()
-            statuses.append(post(app.port, "/login", body, "application/x-www-form-urlencoded"))
-        right = post(app.port, "/login", f"username={AUTH[0]}&password={AUTH[1].replace(' ', '+')}".encode(),
-                     "application/x-www-form-urlencoded")
-        counts = {s: statuses.count(s) for s in sorted(set(statuses))}
-        return f"30 wrong: {counts}; the right one right after: {right}"
-
-    def public_without_login():
-        env = {k: v for k, v in os.environ.items() if k != "GAN_AUTH"}
-        t = time.perf_counter()
-        out = subprocess.run([sys.executable, "app.py", "--host", "0.0.0.0", "--allow-training", "--port", "1"],
-                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-        return f"exit {out.returncode} after {time.perf_counter() - t:.1f} s: {out.stderr.strip().splitlines()[-1][:80]}"
-
-    yield "exhaust", "300 MB file to the upload route", \
-        lambda: f"HTTP {post(app.port, '/gradio_api/upload', b'0' * (300 * 2**20), 'multipart/form-data; boundary=x')}"
-    yield "exhaust", "40 MB base64 data URL in a queue request", \
-        lambda: f"HTTP {post(app.port, '/gradio_api/queue/join', json.dumps({'data': ['data:image/png;base64,' + 'A' * 40 * 2**20]}).encode(), 'application/json')}"
-    yield "exhaust", "/invert: 4096x4096 RGBA PNG (once)", invert("big.png")
-    yield "exhaust", "/invert: 4 clients x 3 of the same at once", concurrent_big
-    yield "exhaust", "zip of 100,000 folder entries", \
-        lambda: start_zip(make_zip(work / "dirs.zip", digits, dirs=100_000))()
-    yield "exhaust", "zip: 49 MB noise file + 10 pictures", \
-        lambda: start_zip(make_zip(work / "noise.zip", {"noise.png": os.urandom(49 * 2**20),
-                                                          **{f"{i}.png": digit(i) for i in range(10)}}))()
-    if not quick:
-        yield "exhaust", "10 maximum-size zip uploads", max_zips
-    if not quick:
-        yield "mix", "two Starts with two zips at once", two_starts
-        yield "mix", "Stop right after Start", stop_at_once
-        yield "internals", "fast recipe on 64 identical images", identical_images
-    yield "internals", "zip with 10 usable pictures", lambda: start_zip(make_zip(work / "few.zip", {
-        f"{i}.png": digit(i) for i in range(10)}))()
-    bad_names = io.BytesIO()
-    with zipfile.ZipFile(bad_names, "w") as z:
+    names = io.BytesIO()
+    with zipfile.ZipFile(names, "w") as z:
         z.writestr("XXXX", digit())
-    (work / "names.zip").write_bytes(bad_names.getvalue().replace(b"XXXX", b"\xff\xfe.p").replace(
-        b"PK\x03\x04\x14\x00\x00\x00", b"PK\x03\x04\x14\x00\x00\x08").replace(
-        b"PK\x01\x02\x14\x03\x14\x00\x00\x00", b"PK\x01\x02\x14\x03\x14\x00\x00\x08"))
-    yield "internals", "zip names not UTF-8 but flagged UTF-8", start_zip(work / "names.zip")
-    yield "internals", "/invert: LAB TIFF", invert("lab.tif")
-    yield "internals", "/invert: 16-bit grey PNG", invert("deep.png")
-    yield "internals", "/invert: steps given as text", \
-        lambda: call(app, "mnist-dcgan-cond", upload(work / "digit.png"), "abc", api_name="/invert")
-    yield "internals", "/sample: a 1 MB model name", lambda: call(app, "m" * 2**20, 0, 4, api_name="/sample")
-    yield "internals", "/slider_image: a 1 MB pasted latent", \
-        lambda: call(app, "mnist-dcgan", 0, None, "principal", "1 " * 2**19, api_name="/slider_image")
-    yield "internals", "--allow-training on 0.0.0.0 without GAN_AUTH", public_without_login
-    yield "code", "/invert: EPS document named .png", invert("eps.png")
-    yield "code", "zip: EPS documents named .png", lambda: start_zip(make_zip(work / "eps.zip", {
-        **{f"{i}.png": EPS for i in range(64)}, "ok.png": digit()}))()
-    yield "door", "30 wrong passwords as fast as possible", logins
+    flagged_utf8 = names.getvalue().replace(b"XXXX", b"\xff\xfe.p")
+    for header in (b"PK\x03\x04\x14\x00", b"PK\x01\x02\x14\x03\x14\x00"):
+        flagged_utf8 = flagged_utf8.replace(header + b"\x00\x00", header + b"\x00\x08", 1)
+    (work / "names.zip").write_bytes(flagged_utf8)
+
+
+def invert(app: App, work: Path, name: str) -> str:
+    return call(app, "mnist-dcgan-cond", upload(work / name), 20, api_name="/invert")
+
+
+def start_zip(app: App, path: Path, steps: int = 100) -> str:
+    return call(app, "Your images (.zip)", FAST, False, steps, upload(path), 0, api_name="/train_start")
+
+
+def big_picture_crowd(app: App, work: Path) -> str:
+    """4 clients x 3 requests of the worst-case picture at once."""
+    answers, lock = [], threading.Lock()
+
+    def visitor():
+        for _ in range(3):
+            answer = invert(app, work, "big.png")
+            with lock:
+                answers.append(answer.split(":")[0])
+    threads = [threading.Thread(target=visitor) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    return f"{answers.count('ok')}/12 found"
+
+
+def identical_images(app: App, work: Path) -> str:
+    answer = start_zip(app, make_zip(work / "same.zip", {f"{i}.png": digit() for i in range(64)}), 60)
+    status = wait_for_run(app)
+    return f"{answer[:40]} → {status.get('state')}: {status.get('message', '')[-60:]}"
+
+
+def two_starts(app: App, work: Path) -> str:
+    answers = []
+    zips = [make_zip(work / f"visitor-{v}.zip", {f"{v}{i}.png": digit(i) for i in range(64 + 16 * k)})
+            for k, v in enumerate("ab")]
+    threads = [threading.Thread(target=lambda z=z: answers.append(start_zip(app, z, 50))) for z in zips]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    wait_for_run(app)
+    counts = [len(list((f / "images").rglob("*.png"))) for f in sorted((app.runs / "live").glob("images-*"))]
+    return f"{sum(a.startswith('ok') for a in answers)} started; images per run folder {counts}"
+
+
+def stop_at_once(app: App, work: Path) -> str:
+    call(app, "MNIST", FAST, False, 400, None, 512, api_name="/train_start")
+    answer = call(app, api_name="/train_stop")
+    status = wait_for_run(app)
+    return f"{answer[:60]} → {status.get('state')}: {status.get('message', '')[-60:]}"
+
+
+def max_size_zips(app: App, work: Path) -> str:
+    path = make_zip(work / "max.zip", {"noise.png": os.urandom(49 * 2**20)})
+    answers = {start_zip(app, path).split(":")[0] for _ in range(10)}
+    time.sleep(40)  # uploads are deleted 30 s after their last use
+    return f"10 x {path.stat().st_size / 2**20:.0f} MB zips: {answers}"
+
+
+def wrong_passwords(app: App, work: Path) -> str:
+    form = "application/x-www-form-urlencoded"
+    statuses = [post(app.port, "/login", f"username={AUTH[0]}&password=guess{i}".encode(), form) for i in range(30)]
+    right = post(app.port, "/login", f"username={AUTH[0]}&password={AUTH[1].replace(' ', '+')}".encode(), form)
+    counts = {s: statuses.count(s) for s in sorted(set(statuses))}
+    return f"30 wrong: {counts}; the right one right after: {right}"
+
+
+def public_without_login(app: App, work: Path) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "GAN_AUTH"}
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "app.py", "--host", "0.0.0.0", "--allow-training", "--port", "1"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return f"exit {out.returncode} after {time.perf_counter() - t:.1f} s: {out.stderr.strip().splitlines()[-1][:80]}"
+
+
+def huge_upload(app: App, work: Path) -> str:
+    return f"HTTP {post(app.port, '/gradio_api/upload', b'0' * (300 * 2**20), 'multipart/form-data; boundary=x')}"
+
+
+def huge_data_url(app: App, work: Path) -> str:
+    body = json.dumps({"data": ["data:image/png;base64," + "A" * 40 * 2**20]}).encode()
+    return f"HTTP {post(app.port, '/gradio_api/queue/join', body, 'application/json')}"
+
+
+DIGITS = {f"{i}.png": i for i in range(64)}
+# (family, attack, function(app, work) -> answer, slow)
+ATTACKS = [
+    ("exhaust", "300 MB file to the upload route", huge_upload, False),
+    ("exhaust", "40 MB base64 data URL in a queue request", huge_data_url, False),
+    ("exhaust", "/invert: 4096x4096 RGBA PNG (once)", lambda app, work: invert(app, work, "big.png"), False),
+    ("exhaust", "/invert: 4 clients x 3 of the same at once", big_picture_crowd, False),
+    ("exhaust", "zip of 100,000 folder entries", lambda app, work: start_zip(app, make_zip(
+        work / "dirs.zip", {n: digit(v) for n, v in DIGITS.items()}, dirs=100_000)), False),
+    ("exhaust", "zip: 49 MB noise file + 10 pictures", lambda app, work: start_zip(app, make_zip(
+        work / "noise.zip", {"noise.png": os.urandom(49 * 2**20), **{f"{i}.png": digit(i) for i in range(10)}})),
+     False),
+    ("exhaust", "10 maximum-size zip uploads (disk after 40 s)", max_size_zips, True),
+    ("mix", "two Starts with two zips at once", two_starts, True),
+    ("mix", "Stop right after Start", stop_at_once, True),
+    ("internals", "fast recipe on 64 identical images", identical_images, True),
+    ("internals", "zip with 10 usable pictures", lambda app, work: start_zip(app, make_zip(
+        work / "few.zip", {f"{i}.png": digit(i) for i in range(10)})), False),
+    ("internals", "zip names not UTF-8 but flagged UTF-8", lambda app, work: start_zip(app, work / "names.zip"), False),
+    ("internals", "/invert: LAB TIFF", lambda app, work: invert(app, work, "lab.tif"), False),
+    ("internals", "/invert: 16-bit grey PNG", lambda app, work: invert(app, work, "deep.png"), False),
+    ("internals", "/invert: steps given as text", lambda app, work: call(
+        app, "mnist-dcgan-cond", upload(work / "digit.png"), "abc", api_name="/invert"), False),
+    ("internals", "/sample: a 100 KB model name", lambda app, work: call(
+        app, "m" * 100_000, 0, 4, api_name="/sample"), False),
+    ("internals", "/sample: a 1 MB model name", lambda app, work: call(app, "m" * 2**20, 0, 4, api_name="/sample"),
+     False),
+    ("internals", "/slider_image: a 100 KB pasted latent", lambda app, work: call(
+        app, "mnist-dcgan", 0, None, "principal", "1 " * 50_000, api_name="/slider_image"), False),
+    ("internals", "--allow-training on 0.0.0.0 without GAN_AUTH", public_without_login, False),
+    ("code", "/invert: EPS document named .png", lambda app, work: invert(app, work, "eps.png"), False),
+    ("code", "zip: 64 EPS documents named .png + 1 PNG", lambda app, work: start_zip(app, make_zip(
+        work / "eps.zip", {**{f"{i}.png": EPS for i in range(64)}, "ok.png": digit()})), False),
+    ("door", "30 wrong passwords as fast as possible", wrong_passwords, False),
+]
 
 
 def main() -> None:
@@ -285,16 +301,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="gan-attack-") as tmp:
         work = Path(tmp)
         app = App(work)
-        print(f"app pid {app.proc.pid}, RSS {app.rss_mb():.0f} MB at start\n")
+        prepare_files(work)
+        invert(app, work, "digit.png")  # warm: the first inversion loads the encoder and the evaluator
+        print(f"app pid {app.proc.pid}, RSS {app.rss_mb():.0f} MB at start (after one small /invert)\n")
         print("| family | attack | answer | peak RSS Δ (MB) | disk Δ (MB) | seconds |")
         print("|---|---|---|---|---|---|")
         answers = []
         try:
-            for family, name, attack in attacks(app, work, args.quick):
+            for family, name, attack, slow in ATTACKS:
+                if slow and args.quick:
+                    continue
                 rss, disk = app.rss_mb(), app.disk_mb()
                 app.reset_peak()
                 t = time.perf_counter()
-                answer = attack()
+                answer = attack(app, work)
                 seconds = time.perf_counter() - t
                 peak = app._status("VmHWM")
                 answers.append(answer)
@@ -302,10 +322,22 @@ def main() -> None:
                       f"{app.disk_mb() - disk:+.1f} | {seconds:.1f} |", flush=True)
         finally:
             app.stop()
-        log = app.log_path.read_text()
         paths = [a for a in answers if "/tmp" in a or str(ROOT) in a]
-        print(f"\napp log: {log.count('Traceback')} traceback(s); answers with a server path: {len(paths)}; "
-              f"app RSS at the end {app.rss_mb() if app.proc.poll() is None else 0:.0f} MB")
+        errors = traceback_errors(app.log_path.read_text())
+        print(f"\napp log: {len(errors)} traceback(s){': ' if errors else ''}{'; '.join(sorted(set(errors)))}")
+        print(f"answers holding a server path: {len(paths)}")
+
+
+def traceback_errors(log: str) -> list[str]:
+    """The exception line that ends each traceback in the app's log."""
+    errors, inside = [], False
+    for line in log.splitlines():
+        if line.startswith("Traceback (most recent call last)"):
+            inside = True
+        elif inside and line and not line.startswith((" ", "\t")) and not line.startswith("During handling"):
+            errors.append(line[:160])
+            inside = False
+    return errors
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from contextlib import nullcontext
 import numpy as np
 from PIL import Image
 
+from .memory import release_freed_memory
+
 INK_THRESHOLD = 0.2  # of the (inverted) range: what counts as ink when finding the bounding box
 # The only formats a visitor's picture is opened as. Sniffing whatever Pillow can read would let a
 # file named .png reach EPS (Ghostscript runs the file's PostScript), TIFF's many codecs, and so on.
@@ -55,7 +57,8 @@ def open_picture(source) -> Image.Image:
         raise BadPicture("an animated picture: upload a single still image")
     if image.format == "JPEG":  # JPEG can decode at 1/2, 1/4 or 1/8 scale: never the full photo
         image.draft(image.mode if image.mode in ("L", "RGB") else None, (WORKING_SIZE, WORKING_SIZE))
-    with _big_decodes if width * height > BIG_PICTURE else nullcontext():
+    big = width * height > BIG_PICTURE
+    with _big_decodes if big else nullcontext():
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # e.g. Pillow's warnings about odd palettes
@@ -63,6 +66,10 @@ def open_picture(source) -> Image.Image:
                 return working_copy(image)
         except (OSError, SyntaxError, ValueError, struct.error, MemoryError):
             raise BadPicture("the picture file is damaged or truncated") from None
+        finally:
+            if big:  # the full-size buffers are gone: hand their pages back, or each thread keeps them
+                del image
+                release_freed_memory()
 
 
 def working_copy(image: Image.Image) -> Image.Image:
@@ -77,6 +84,11 @@ def working_copy(image: Image.Image) -> Image.Image:
             image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
         except ValueError:
             raise BadPicture(f"a picture in the {image.mode} colour mode, which this page does not read") from None
+    factor = max(image.size) // WORKING_SIZE
+    if factor > 1 and image.mode in ("LA", "RGBA"):
+        # Pillow resizes these through a premultiplied full-size copy (+64 MB for 4096x4096 RGBA);
+        # a box reduction band by band needs one band at a time (16 MB) and lands near the size.
+        image = Image.merge(image.mode, [image.getchannel(band).reduce(factor) for band in image.getbands()])
     if max(image.size) > WORKING_SIZE:
         image.thumbnail((WORKING_SIZE, WORKING_SIZE), Image.LANCZOS)
     return image
@@ -93,6 +105,9 @@ def restrict_pillow(formats: tuple[str, ...] = PICTURE_FORMATS, max_pixels: int 
         del Image.OPEN[name]
     EpsImagePlugin.gs_binary = False  # even if EPS came back, it would not find Ghostscript
     Image.MAX_IMAGE_PIXELS = max_pixels // 2  # Pillow refuses twice this and warns above it
+    # Image memory in blocks above glibc's largest mmap threshold (32 MB): a big picture's buffers
+    # go back to the system when freed instead of staying in the decoding thread's arena.
+    Image.core.set_block_size(64 << 20)
     warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 

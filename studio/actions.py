@@ -20,7 +20,7 @@ from gan.neighbours import neighbours_image
 from gan.sampling import format_latent, generate, interpolate, latent_for_seeds, sample
 
 from .drawing import find_picture, read_picture
-from .memory import release_freed_memory
+from gan.memory import release_freed_memory
 from .metrics import metric_rows
 from .neighbours import NeighbourIndexes
 from .outputs import OutputFiles

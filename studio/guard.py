@@ -106,8 +106,9 @@ def watched(send, on_status):
 async def reply(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
     body = json.dumps({"detail": detail}).encode()
     try:
+        # connection: close, so the server drops the rest of a refused body instead of reading it in
         await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"),
+                    "headers": [(b"content-type", b"application/json"), (b"connection", b"close"),
                                 (b"content-length", str(len(body)).encode()), *headers]})
         await send({"type": "http.response.body", "body": body})
     except RuntimeError:  # the response had already begun: the connection just ends

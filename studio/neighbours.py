@@ -16,7 +16,7 @@ from pathlib import Path
 from gan.data import DATASETS, DataError
 from gan.neighbours import TrainingIndex
 
-from .memory import release_freed_memory
+from gan.memory import release_freed_memory
 from .validation import InvalidInput
 
 log = logging.getLogger("gan_studio")

@@ -141,7 +141,8 @@ def app_url(checkpoint_dir, live_runs_dir, app_temp_dir):
     port = free_port()
     root = Path(__file__).resolve().parent.parent
     runs = live_runs_dir
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_TEMP_DIR": str(app_temp_dir)}
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_TEMP_DIR": str(app_temp_dir),
+           "GAN_UPLOAD_GRACE_S": "1"}
     proc = subprocess.Popen([sys.executable, str(root / "app.py"), "--checkpoints", str(checkpoint_dir),
                              "--port", str(port), "--runs-dir", str(runs)],
                             cwd=root, env=env,

@@ -1,5 +1,5 @@
 """How the page runs an action: on the inference threads, with its images handed to Gradio as
-write-once files, its visitor-facing errors clean, and the uploads it used deleted afterwards.
+write-once files, its visitor-facing errors clean, and the uploads it used deleted soon after.
 
 - `InvalidInput` becomes a `gr.Error` with the action's own message (studio/validation.py).
 - Anything else is a bug or an attack we did not foresee: the traceback goes to the server log,
@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 import logging
 import shutil
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -45,25 +47,63 @@ class LenientNumber(gr.Number):
 
 
 class Uploads:
-    """Files visitors uploaded (Gradio keeps them in its cache for an hour): deleted as soon as
-    the action that used them has ended. Only files inside Gradio's upload folder are touched, never
-    the app's own output files that live there too."""
+    """Files visitors uploaded (Gradio would keep them for an hour): deleted `grace_s` after the last
+    action that used one has ended. Not at once: Gradio stores uploads by content, so two visitors
+    (or API calls) sending the same file at the same time share one path, and the second must still
+    find it. Only files inside Gradio's upload folder are touched, never the app's own outputs there."""
 
-    def __init__(self, root: str | Path, keep: str | Path):
-        self.root, self.keep = Path(root).resolve(), Path(keep).resolve()
+    def __init__(self, root: str | Path, keep: str | Path, grace_s: float = 30.0):
+        self.root, self.keep, self.grace_s = Path(root).resolve(), Path(keep).resolve(), grace_s
+        self._users: dict[Path, int] = {}
+        self._expiry: dict[Path, float] = {}
+        self._lock = threading.Lock()
+        self._reaper: threading.Thread | None = None
 
-    def discard(self, path) -> None:
+    def _upload(self, path) -> Path | None:
+        """The resolved path when it is a visitor's upload, else None."""
         if not isinstance(path, (str, Path)) or not str(path):
-            return
+            return None
         try:
             path = Path(path).resolve()
         except (OSError, RuntimeError):
-            return
+            return None
         if not path.is_relative_to(self.root) or path.is_relative_to(self.keep) or path == self.root:
+            return None
+        return path
+
+    def use(self, path) -> None:
+        if (upload := self._upload(path)) is not None:
+            with self._lock:
+                self._users[upload] = self._users.get(upload, 0) + 1
+                self._expiry.pop(upload, None)
+
+    def release(self, path) -> None:
+        if (upload := self._upload(path)) is None:
             return
-        path.unlink(missing_ok=True)
-        if path.parent != self.root and not any(path.parent.iterdir()):  # Gradio's one-folder-per-upload
-            shutil.rmtree(path.parent, ignore_errors=True)
+        with self._lock:
+            left = self._users.pop(upload, 1) - 1
+            if left > 0:
+                self._users[upload] = left
+            else:
+                self._expiry[upload] = time.monotonic() + self.grace_s
+            if self._reaper is None or not self._reaper.is_alive():
+                self._reaper = threading.Thread(target=self._reap, name="upload-reaper", daemon=True)
+                self._reaper.start()
+
+    def _reap(self) -> None:
+        while True:
+            time.sleep(min(5.0, max(self.grace_s / 4, 0.1)))
+            with self._lock:
+                due = [p for p, t in self._expiry.items() if t <= time.monotonic() and p not in self._users]
+                for p in due:
+                    del self._expiry[p]
+                if not self._expiry and not due:
+                    self._reaper = None
+                    return
+            for p in due:
+                p.unlink(missing_ok=True)
+                if p.parent != self.root and not any(p.parent.iterdir()):  # Gradio's one-folder-per-upload
+                    shutil.rmtree(p.parent, ignore_errors=True)
 
 
 class Server:
@@ -82,6 +122,9 @@ class Server:
         are visitors' uploads, deleted once the call has ended, however it ended."""
         @functools.wraps(fn)
         def wrapper(*args):
+            uploads = [args[i] for i in uploaded_args if i < len(args)] if self.uploads is not None else []
+            for path in uploads:
+                self.uploads.use(path)
             try:
                 return self.outputs.as_files(self.inference.submit(fn, *args).result())
             except InvalidInput as e:
@@ -92,10 +135,8 @@ class Server:
                 log.exception("%s failed", getattr(fn, "__name__", "an action"))
                 raise gr.Error(UNEXPECTED, print_exception=False) from None
             finally:
-                if self.uploads is not None:
-                    for i in uploaded_args:
-                        if i < len(args):
-                            self.uploads.discard(args[i])
+                for path in uploads:
+                    self.uploads.release(path)
         return wrapper
 
 
