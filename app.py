@@ -87,7 +87,7 @@ def main(argv=None) -> None:
     import gradio as gr
     from starlette.middleware import Middleware
 
-    from gan.preprocess import restrict_pillow
+    from gan.data.pictures import restrict_pillow
     from studio.actions import Studio
     from studio.drawing import MAX_PICTURE_MB
     from studio.guard import RequestGuard

@@ -17,12 +17,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from gan.sampling.images import png_bytes
+from studio.actions import ALL_CLASSES, Studio
+from studio.registry import ModelRegistry
 
-from gan.images import png_bytes  # noqa: E402
-from studio.actions import ALL_CLASSES, Studio  # noqa: E402
-from studio.registry import ModelRegistry  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def timed(fn, repeats: int) -> tuple[float, float]:

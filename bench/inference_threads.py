@@ -11,15 +11,13 @@ from __future__ import annotations
 import argparse
 import io
 import random
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from studio.actions import ALL_CLASSES, Studio
+from studio.registry import ModelRegistry
 
-from studio.actions import ALL_CLASSES, Studio  # noqa: E402
-from studio.registry import ModelRegistry  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def rss_mb() -> float:

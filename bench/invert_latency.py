@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from gan.checkpoint import load_generator  # noqa: E402
-from gan.classifier import load_classifier  # noqa: E402
-from gan.data import load_dataset  # noqa: E402
-from gan.encoder import load_encoder  # noqa: E402
-from gan.invert import invert  # noqa: E402
+from gan.checkpoint import load_generator
+from gan.data.idx import load_dataset
+from gan.evaluation.evaluator_net import load_classifier
+from gan.inversion.encoder_net import load_encoder
+from gan.inversion.search import invert
 
 
 def main() -> None:

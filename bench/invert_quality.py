@@ -19,7 +19,6 @@ pixel distance (mean absolute difference, 0-1). Latency: bench/invert_latency.py
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -27,14 +26,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from gan.checkpoint import load_generator  # noqa: E402
-from gan.classifier import embed, load_classifier  # noqa: E402
-from gan.data import load_dataset  # noqa: E402
-from gan.encoder import load_encoder  # noqa: E402
-from gan.invert import CANDIDATES, DEFAULT_STEPS, invert_many  # noqa: E402
-from gan.preprocess import mnist_style  # noqa: E402
+from gan.checkpoint import load_generator
+from gan.data.idx import load_dataset
+from gan.data.pictures import mnist_style
+from gan.evaluation.evaluator_net import embed, load_classifier
+from gan.inversion.encoder_net import load_encoder
+from gan.inversion.search import CANDIDATES, DEFAULT_STEPS, invert_many
 
 METHODS = {  # name: (use the encoder, seeded candidates, optimisation steps, classes optimised)
     "seeds-1000": (False, 1000, 0, None),

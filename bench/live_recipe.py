@@ -21,11 +21,10 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from gan.evaluation.scores import evaluate_generator
+from studio.training import recipe_flags
 
-from gan.evaluate import evaluate_generator  # noqa: E402
-from studio.training import recipe_flags  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CANDIDATES = {  # name: (flags, conditional)
     "dcgan-fp32": (["--preset", "dcgan", "--precision", "fp32"], False),  # the shipped models' recipe

@@ -17,20 +17,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import random
-import socket
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def rss_mb(pid: int) -> float:
@@ -77,7 +76,7 @@ def one_request(client, model: dict, rng: random.Random, identical: bool) -> lis
 
 def check_files(result) -> None:
     """Decode every returned PNG/GIF to its last frame: a truncated file raises."""
-    from gan.images import decode_all_frames
+    from gan.sampling.images import decode_all_frames
 
     for value in result if isinstance(result, (tuple, list)) else [result]:
         if isinstance(value, str) and value.endswith((".png", ".gif")):
@@ -150,8 +149,8 @@ def soak(url: str, pid: int, args) -> None:
           f"last {minutes[-1][1]:.0f} MB; last 20 minutes: {min(tail):.0f}-{max(tail):.0f} MB "
           f"(growth {tail[-1] - tail[0]:+.0f} MB)")
     if args.rss_plot:
-        from gan.images import png_bytes
-        from gan.plots import line_chart
+        from gan.sampling.images import png_bytes
+        from gan.sampling.plots import line_chart
 
         chart = line_chart({"server RSS": ([m for m, _ in minutes], [r for _, r in minutes])},
                            title=f"RSS under load: {args.users} users, {args.identical:.0%} identical requests",

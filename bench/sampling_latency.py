@@ -11,17 +11,15 @@ the p50 throughput at the largest size.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.app_latency import timed
+from gan.checkpoint import load_generator
+from gan.sampling.latents import sample, seed_range
 
-from bench.app_latency import timed  # noqa: E402
-from gan.checkpoint import load_generator  # noqa: E402
-from gan.sampling import sample, seed_range  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:

@@ -20,11 +20,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from gan.evaluation.scores import evaluate_generator
+from gan.sampling.plots import line_chart
 
-from gan.evaluate import evaluate_generator  # noqa: E402
-from gan.plots import line_chart  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SNAPSHOTS_PER_RUN = 12
 

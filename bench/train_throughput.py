@@ -12,20 +12,18 @@ share of step time spent fetching the batch (near 0 means the loop is not input-
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from gan.data import load_dataset  # noqa: E402
-from gan.models import PRESETS  # noqa: E402
-from gan.sampling import output_range  # noqa: E402
-from gan.train import (PRECISIONS, RealBatches, TrainConfig, build_models, cpu_has_native_bf16,  # noqa: E402
-                       resolve, train_step)
+from gan.data.idx import load_dataset
+from gan.models import PRESETS
+from gan.sampling.latents import output_range
+from gan.training.batches import RealBatches
+from gan.training.config import PRECISIONS, TrainConfig, resolve
+from gan.training.device import cpu_has_native_bf16
+from gan.training.loop import build_models, train_step
 
 
 def matmul_peak_gflops(sizes=(1024, 2048, 3072, 4096), seconds: float = 2.0, dtype=torch.float32) -> float:

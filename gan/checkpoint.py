@@ -19,11 +19,36 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
-from .fileio import atomic_write
-from .models import SelfConditioned, build_generator
+from gan.fileio import atomic_write
+from gan.models import SelfConditioned, build_generator
 
 FORMAT_VERSION = 1
 REQUIRED_META = ("arch", "generator_args", "latent_dim", "num_classes", "dataset", "data_range")
+
+
+def generator_meta(*, name: str, dataset: str, class_names: list[str], arch: str, generator_args: dict,
+                   latent_dim: int, num_classes: int, modes: dict | None, data_range, preset: str, loss: str,
+                   steps: int, batch_size: int, seed: int, ema: float, parameters: int, train_seconds: float,
+                   device: str, processes: int, version: str, config: dict,
+                   images: int | None = None, skipped_files: int | None = None) -> dict:
+    """The sidecar's schema, in one place: what the trainer writes and the loaders read.
+
+    Rebuilding (REQUIRED_META): `arch` + `generator_args` (gan/models.py), `latent_dim` (of the
+    sampling latent: one more than the network's for a self-conditioned model), `num_classes` (0
+    for unconditional and self-conditioned models), `dataset`, `data_range` (the output range).
+    Using: `class_names`, `conditional`, `modes` ({count, frequencies, method}: a self-conditioned
+    model, gan/models.py SelfConditioned). The rest records how it was trained; `config` is the
+    whole TrainConfig. Evaluation adds `metrics` later (python -m gan.evaluate --write)."""
+    return {
+        "kind": "generator", "name": name, "dataset": dataset, "class_names": class_names, "arch": arch,
+        "generator_args": generator_args, "latent_dim": latent_dim, "num_classes": num_classes,
+        "conditional": bool(num_classes), **({"modes": modes} if modes else {}), "data_range": list(data_range),
+        "preset": preset, "loss": loss, "steps": steps, "batch_size": batch_size, "seed": seed, "ema": ema,
+        "parameters": parameters, "train_seconds": round(train_seconds, 1), "device": device,
+        "processes": processes, "version": version,
+        **({"images": images, "skipped_files": skipped_files} if images is not None else {}),
+        "config": config,
+    }
 
 
 class CheckpointError(RuntimeError):
@@ -87,7 +112,7 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tupl
     for name, t in state.items():
         if t.is_floating_point() and not torch.isfinite(t).all():
             raise CheckpointError(f"{weights}: tensor {name!r} holds NaN or inf")
-    if meta.get("modes"):  # trained on label-free modes: sampled without a class, see gan/clusters.py
+    if meta.get("modes"):  # trained on label-free modes: sampled without a class, see gan/data/modes.py
         generator = SelfConditioned(generator, meta["modes"]["frequencies"])
     return generator.to(device).eval(), meta
 

@@ -1,126 +1,14 @@
-"""The evaluation network: a small CNN classifier per data set, trained on the real training split.
+"""`python -m gan.classifier`: train the evaluator CNN of a data set (checkpoints/evaluators/).
 
-Inception-v3 features (FID) need downloaded weights and were built for 299x299 colour photos;
-for 28x28 grayscale digits and clothes a classifier trained on the domain itself is the standard
-substitute. Its 128-d penultimate layer is the feature space for the Fréchet distance and
-precision/recall, and its softmax gives Inception Score, class coverage and conditional accuracy.
-
-    python -m gan.classifier --dataset mnist      # -> checkpoints/evaluators/mnist-classifier.*
-"""
+The network and its files are gan/evaluation/evaluator_net.py."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from pathlib import Path
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-from safetensors.torch import load as load_safetensors_bytes
-from safetensors.torch import save as save_safetensors_bytes
-
-from .checkpoint import CheckpointError
-from .data import dataset_info, load_dataset, to_model_range
-from .fileio import atomic_write
-
-EVALUATOR_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "evaluators"
-FEATURE_DIM = 128
-
-
-class Classifier(nn.Module):
-    def __init__(self, num_classes: int = 10):
-        super().__init__()
-        self.features = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
-            nn.Conv2d(64, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(64 * 7 * 7, FEATURE_DIM), nn.ReLU(),
-        )
-        self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(FEATURE_DIM, num_classes))
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """x in [-1, 1], [N, 1, 28, 28] -> (features [N, 128], logits [N, classes])."""
-        h = self.features(x)
-        return h, self.head(h)
-
-
-@torch.inference_mode()
-def embed(model: Classifier, images: torch.Tensor, batch: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
-    """Features and class probabilities of [N, 1, 28, 28] images in [-1, 1]."""
-    model.eval()
-    feats, probs = [], []
-    for start in range(0, len(images), batch):
-        h, logits = model(images[start:start + batch])
-        feats.append(h)
-        probs.append(F.softmax(logits, dim=1))
-    return torch.cat(feats).double(), torch.cat(probs).double()
-
-
-def accuracy(model: Classifier, images: torch.Tensor, labels: torch.Tensor) -> float:
-    _, probs = embed(model, images)
-    return (probs.argmax(1) == labels).double().mean().item()
-
-
-def train_classifier(dataset: str, epochs: int, batch_size: int = 128, lr: float = 2e-3, seed: int = 0,
-                     data_dir: str | None = None, limit: int | None = None) -> tuple[Classifier, dict]:
-    torch.manual_seed(seed)
-    x_train, y_train = load_dataset(dataset, "train", data_dir, limit=limit)
-    x_test, y_test = load_dataset(dataset, "test", data_dir)
-    x_train, x_test = to_model_range(x_train, (-1, 1)), to_model_range(x_test, (-1, 1))
-    model = Classifier(len(dataset_info(dataset).class_names))
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
-    steps_per_epoch = len(x_train) // batch_size
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=epochs * steps_per_epoch)
-    t0 = time.perf_counter()
-    for epoch in range(epochs):
-        model.train()
-        perm = torch.randperm(len(x_train))
-        for i in range(steps_per_epoch):
-            idx = perm[i * batch_size:(i + 1) * batch_size]
-            x = x_train[idx]
-            # Random shifts of up to 2 px: cheap augmentation that adds ~0.2-0.5% test accuracy.
-            dx, dy = torch.randint(-2, 3, (2,)).tolist()
-            x = torch.roll(x, shifts=(dy, dx), dims=(2, 3))
-            loss = F.cross_entropy(model(x)[1], y_train[idx], label_smoothing=0.05)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-        acc = accuracy(model, x_test, y_test)
-        print(f"epoch {epoch + 1}/{epochs}: test accuracy {acc:.4f} ({time.perf_counter() - t0:.0f} s)",
-              file=sys.stderr)
-    meta = {"kind": "classifier", "dataset": dataset, "class_names": list(dataset_info(dataset).class_names),
-            "test_accuracy": round(acc, 4), "epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed,
-            "train_seconds": round(time.perf_counter() - t0, 1), "feature_dim": FEATURE_DIM,
-            "command": f"python -m gan.classifier --dataset {dataset} --epochs {epochs}"}
-    return model.eval(), meta
-
-
-def evaluator_path(dataset: str, folder: Path = EVALUATOR_DIR) -> Path:
-    return folder / f"{dataset}-classifier.safetensors"
-
-
-def save_classifier(model: Classifier, meta: dict, path: Path) -> None:
-    state = {k: v.contiguous() for k, v in model.state_dict().items()}
-    atomic_write(path, save_safetensors_bytes(state))
-    atomic_write(path.with_suffix(".json"), (json.dumps(meta, indent=2) + "\n").encode())
-
-
-def load_classifier(dataset: str, folder: Path = EVALUATOR_DIR) -> tuple[Classifier, dict]:
-    path = evaluator_path(dataset, folder)
-    try:
-        meta = json.loads(path.with_suffix(".json").read_text())
-        model = Classifier(len(meta["class_names"]))
-        model.load_state_dict(load_safetensors_bytes(path.read_bytes()))
-    except FileNotFoundError:
-        raise CheckpointError(f"no evaluator for {dataset!r} at {path}; train it with "
-                              f"`python -m gan.classifier --dataset {dataset}`") from None
-    except Exception as e:
-        raise CheckpointError(f"{path}: unusable evaluator ({e})") from None
-    return model.eval(), meta
+from gan.evaluation.evaluator_net import EVALUATOR_DIR, evaluator_path, save_classifier, train_classifier
 
 
 def main(argv: list[str] | None = None) -> int:

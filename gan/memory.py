@@ -3,7 +3,7 @@
 glibc keeps what a thread frees in that thread's malloc arena, for reuse: the app's start-up work
 (models, the sliders' principal directions, loading the training-set indexes) left about 210 MB
 there that a long-lived app never used again (bench/app_memory.py, docs/memorisation.md), and each
-big picture a visitor sends (gan/preprocess.py) leaves its decoded buffers in the arena of the
+big picture a visitor sends (gan/data/pictures.py) leaves its decoded buffers in the arena of the
 thread that decoded it.
 """
 

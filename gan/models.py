@@ -277,7 +277,7 @@ DISCRIMINATORS = {"mlp": MLPDiscriminator, "dcgan": DCGANDiscriminator, "residua
 
 
 class SelfConditioned(nn.Module):
-    """An unconditional generator made of a conditional one trained on label-free modes (gan/clusters.py).
+    """An unconditional generator made of a conditional one trained on label-free modes (gan/data/modes.py).
 
     Its latent has one coordinate more than the network's: coordinate 0 picks the mode and the
     rest feed the network, so the network's latent is independent of the mode, as in training.

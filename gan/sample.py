@@ -11,9 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from .checkpoint import CheckpointError, load_generator
-from .images import gif_bytes, make_grid, upscale
-from .sampling import interpolate, latent_for_seeds, sample
+from gan.checkpoint import CheckpointError, load_generator
+from gan.sampling.images import gif_bytes, make_grid, upscale
+from gan.sampling.latents import interpolate, latent_for_seeds, sample
 
 
 def class_index(meta: dict, name: str | None) -> int | None:

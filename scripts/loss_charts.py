@@ -10,10 +10,9 @@ import shutil
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from gan.training.loop import write_loss_chart
 
-from gan.train import write_loss_chart  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 for run in map(Path, sys.argv[1:]):
     write_loss_chart(run)

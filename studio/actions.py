@@ -13,22 +13,34 @@ import threading
 import torch
 from PIL import Image
 
-from gan.images import gif_bytes, make_grid, upscale
-from gan.invert import DEFAULT_STEPS
-from gan.neighbours import describe as describe_neighbours
-from gan.neighbours import neighbours_image
-from gan.sampling import format_latent, generate, interpolate, latent_for_seeds, sample
-
-from .drawing import find_picture, read_picture
+from gan.evaluation.training_index import closeness_sentence, neighbours_image
+from gan.inversion.search import DEFAULT_STEPS
 from gan.memory import release_freed_memory
-from .metrics import metric_rows
-from .neighbours import NeighbourIndexes
-from .outputs import OutputFiles
-from .registry import NUM_DIRECTIONS, LoadedModel, ModelRegistry, dataset_title
-from .validation import (MAX_FRAMES, MAX_IMAGES, MAX_SEED, MAX_SLIDER, MAX_TRUNCATION, InvalidInput, as_choice,
-                         as_float, as_int, as_number, parse_latent, shown)
+from gan.sampling.images import gif_bytes, make_grid, upscale
+from gan.sampling.latents import format_latent, generate, interpolate, latent_for_seeds, sample
+from studio.drawing import find_picture, read_picture
+from studio.metrics import metric_rows
+from studio.neighbour_indexes import NeighbourIndexes
+from studio.outputs import OutputFiles
+from studio.registry import NUM_DIRECTIONS, LoadedModel, ModelRegistry, dataset_title
+from studio.validation import (
+    MAX_FRAMES,
+    MAX_IMAGES,
+    MAX_SEED,
+    MAX_SLIDER,
+    MAX_TRUNCATION,
+    InvalidInput,
+    as_choice,
+    as_float,
+    as_int,
+    as_number,
+    parse_latent,
+    shown,
+)
 
 ALL_CLASSES = "All classes"
+ANY_MODE, ALL_MODES = "Any mode", "All modes"  # self-conditioned models: by frequency, or one column per mode
+MODE_STRIP_SEEDS = 4
 BASES = ("principal", "raw")
 MODES = ("lerp", "slerp")
 DISPLAY_WIDTH = 1024  # grids are upscaled (nearest-neighbour) to about this many pixels
@@ -39,7 +51,7 @@ def has_latent(latent_text) -> bool:
     return latent_text is not None and bool(str(latent_text).strip())
 
 
-def describe(seed, latent_text) -> str:
+def describe_source(seed, latent_text) -> str:
     return "pasted latent" if has_latent(latent_text) else f"seed {int(seed)}"
 
 
@@ -99,12 +111,42 @@ class Studio:
         as_choice(class_name, "class", choices)
         return None if class_name == ALL_CLASSES else m.class_names.index(class_name)
 
+    def sample_choices(self, m: LoadedModel) -> list[str]:
+        """What the Sample tab's class picker offers: classes, a self-conditioned model's modes, or nothing."""
+        if m.class_names:
+            return [ALL_CLASSES, *m.class_names]
+        if m.mode_names:
+            return [ANY_MODE, ALL_MODES, *m.mode_names]
+        return []
+
+    def mode_index(self, m: LoadedModel, name) -> int | None:
+        """A mode picked by name; None: every seed keeps its own mode (ANY_MODE, and the 'All classes'
+        the page sent before modes could be picked)."""
+        if name in (None, ANY_MODE, ALL_CLASSES) or not m.mode_names:
+            return None
+        return m.mode_names.index(as_choice(name, "mode", [ALL_MODES, *m.mode_names])) if name != ALL_MODES else -1
+
+    def mode_strip(self, key) -> list[tuple[str, str]]:
+        """Each discovered mode of a self-conditioned model: MODE_STRIP_SEEDS samples in a column and a
+        caption (its name and share of the data), as (PNG path, caption) for a gallery."""
+        m = self.model(key)
+        if not m.mode_names:
+            return []
+        k = len(m.mode_names)
+        z = latent_for_seeds(range(MODE_STRIP_SEEDS), m.generator.latent_dim).repeat(k, 1)
+        modes = torch.arange(k).repeat_interleave(MODE_STRIP_SEEDS)
+        images = sample(m.generator, z=m.generator.in_mode(z, modes))
+        column = MODE_STRIP_SEEDS
+        return [(self.outputs.png(make_grid(images[i * column:(i + 1) * column], nrow=1, scale=2), f"mode-{i + 1}.png"),
+                 f"{name} · {share:.1%}")
+                for i, (name, share) in enumerate(zip(m.mode_names, m.mode_shares))]
+
     # --- actions ----------------------------------------------------------------------
 
     def list_models(self) -> list[dict]:
         return [{"name": m.key, "label": m.label, "dataset": m.meta["dataset"], "arch": m.meta["arch"],
                  "preset": m.meta.get("preset"), "conditional": bool(m.meta["num_classes"]),
-                 "classes": m.class_names, "latent_dim": m.meta["latent_dim"], "steps": m.meta.get("steps"),
+                 "classes": m.class_names, "modes": m.mode_names, "latent_dim": m.meta["latent_dim"], "steps": m.meta.get("steps"),
                  "metrics": m.meta.get("metrics", {})} for m in self.registry.models.values()]
 
     def sample_grid(self, key, seed, n, truncation=1.0, class_name=ALL_CLASSES) -> tuple[Image.Image, str]:
@@ -113,14 +155,23 @@ class Studio:
         n = as_int(n, "number of images", 1, MAX_IMAGES)
         truncation = as_float(truncation, "truncation", 0.0, MAX_TRUNCATION)
         seeds, labels, ncol = self.grid_tiles(m, seed, n, class_name)
-        grid = make_grid(sample(m.generator, seeds=seeds, labels=labels, truncation=truncation), nrow=ncol)
-        if m.class_names and class_name == ALL_CLASSES:  # grid_tiles checked the class
+        if m.mode_names and labels is not None:  # the mode goes into the latent (SelfConditioned.in_mode)
+            z = m.generator.in_mode(latent_for_seeds(seeds, m.generator.latent_dim), torch.tensor(labels))
+            images = sample(m.generator, z=z, truncation=truncation)
+        else:
+            images = sample(m.generator, seeds=seeds, labels=labels, truncation=truncation)
+        grid = make_grid(images, nrow=ncol)
+        everything = ALL_CLASSES if m.class_names else ALL_MODES
+        if labels is not None and class_name == everything:  # grid_tiles checked the class
             rows = len(seeds) // ncol
-            what = f"seeds {seed}-{seed + rows - 1} (one per row) × all {ncol} classes"
+            what = f"seeds {seed}-{seed + rows - 1} (one per row) × all {ncol} {'classes' if m.class_names else 'modes'}"
             which = f"row r uses seed {seed}+r"
         else:
             what = f"seeds {seed}-{seed + n - 1}" if n > 1 else f"seed {seed}"
-            what += f", class {class_name!r}" if labels else ""
+            if labels and m.mode_names:
+                what += f", {class_name} ({m.mode_shares[labels[0]]:.1%} of the training images)"
+            elif labels:
+                what += f", class {class_name!r}"
             which = f"image i uses seed {seed}+i"
         return for_display(grid), f"{m.key}: {what}, truncation {truncation:g} ({which})"
 
@@ -129,9 +180,14 @@ class Studio:
         conditional model: one row per seed, one column per class."""
         seed = as_int(seed, "seed", 0, MAX_SEED - MAX_IMAGES)
         n = as_int(n, "number of images", 1, MAX_IMAGES)
-        label = self.class_index(m, class_name, allow_all=True)
-        if m.class_names and label is None:
-            k = len(m.class_names)
+        if m.mode_names:
+            label = self.mode_index(m, class_name)
+            every = label == -1
+        else:
+            label = self.class_index(m, class_name, allow_all=True)
+            every = bool(m.class_names) and label is None
+        if every:  # one row per seed, one column per class (or mode)
+            k = len(m.class_names or m.mode_names)
             rows = max(1, n // k)
             return [s for s in range(seed, seed + rows) for _ in range(k)], list(range(k)) * rows, k
         return list(range(seed, seed + n)), None if label is None else [label] * n, math.ceil(math.sqrt(n))
@@ -157,7 +213,7 @@ class Studio:
         image = upscale(generate(m.generator, z[None], label)[0], 10)
         moved = ", ".join(f"{i + 1}: {float(v):+g}" for i, v in enumerate(values) if float(v)) or "none"
         cls = f", class {class_name!r}" if label is not None else ""
-        return image, f"{m.key}: {describe(seed, base_latent)}{cls}, {basis} sliders moved: {moved}", format_latent(z)
+        return image, f"{m.key}: {describe_source(seed, base_latent)}{cls}, {basis} sliders moved: {moved}", format_latent(z)
 
     def seed_or_latent(self, m: LoadedModel, seed, latent_text) -> torch.Tensor:
         if has_latent(latent_text):
@@ -182,7 +238,7 @@ class Studio:
         gif = self.outputs.write(gif_bytes([upscale(img, 8) for img in images]), "interpolation.gif")
 
         cls = f", class {start_class!r} → {end_class!r}" if a is not None else ""
-        return strip, gif, (f"{m.key}: {describe(start_seed, start_latent)} → {describe(end_seed, end_latent)}"
+        return strip, gif, (f"{m.key}: {describe_source(start_seed, start_latent)} → {describe_source(end_seed, end_latent)}"
                             f"{cls}, {frames} frames, {mode}")
 
     def picture_file(self, canvas, uploaded) -> str:
@@ -213,13 +269,17 @@ class Studio:
         cls = f", class {class_name!r}" if label is not None else ""
         trunc = "" if pasted else f", truncation {truncation:g}"
         return (for_display(neighbours_image(image, found, index.pixels), most=3),
-                f"{m.key}: {describe(seed, latent)}{cls}{trunc}. {describe_neighbours(found)}")
+                f"{m.key}: {describe_source(seed, latent)}{cls}{trunc}. {closeness_sentence(found)}")
 
     def tile_neighbours(self, key, seed, n, truncation, class_name, x, y) -> tuple[Image.Image, str]:
         """neighbours() of the tile at display pixel (x, y) of the grid sample_grid made with these inputs."""
         m = self.model(key)
         seeds, labels, ncol = self.grid_tiles(m, seed, n, class_name)
         i = tile_at(x, y, ncol * 30 + 2, ncol, len(seeds))
+        if m.mode_names and labels:  # the tile's latent, with its mode in it, as the grid drew it
+            z = m.generator.in_mode(latent_for_seeds([seeds[i]], m.generator.latent_dim), torch.tensor(labels[i:i + 1]))
+            return self.neighbours(key, seeds[i], None, 1.0, format_latent(z[0] * as_float(truncation, "truncation", 0.0,
+                                                                                                  MAX_TRUNCATION)))
         return self.neighbours(key, seeds[i], m.class_names[labels[i]] if labels else None, truncation)
 
     def model_card(self, key) -> tuple[str, Image.Image]:

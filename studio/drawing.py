@@ -1,7 +1,7 @@
 """Your drawing: bring a person's picture into a model's latent space.
 
 The picture (a canvas drawing, an uploaded file, or a file sent to the API) is read defensively
-(gan/preprocess.py opens only the allow-listed formats, refuses bombs, damaged files and animations
+(gan/data/pictures.py opens only the allow-listed formats, refuses bombs, damaged files and animations
 from their header, and reduces it to 512 pixels a side right after decoding), made 28x28 the
 way the model's data set was made, and inverted (gan/invert.py): the encoder saved beside the
 checkpoint gives the start, a short optimisation the rest. The answer is the image the model can
@@ -15,13 +15,12 @@ from pathlib import Path
 
 from PIL import Image
 
-from gan.images import upscale
-from gan.invert import MAX_STEPS, invert
-from gan.preprocess import MAX_PIXELS, BadPicture, NoInk, mnist_style, open_picture, working_copy
-from gan.sampling import format_latent
-
-from .registry import LoadedModel
-from .validation import InvalidInput, as_int
+from gan.data.pictures import MAX_PIXELS, BadPicture, NoInk, mnist_style, open_picture, working_copy
+from gan.inversion.search import MAX_STEPS, invert
+from gan.sampling.images import upscale
+from gan.sampling.latents import format_latent
+from studio.registry import LoadedModel
+from studio.validation import InvalidInput, as_int
 
 EMPTY = "draw something first (or upload a picture)"
 MAX_PICTURE_MB = 10  # an uploaded picture's file

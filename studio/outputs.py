@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image
 
 from gan.fileio import atomic_write
-from gan.images import png_bytes
+from gan.sampling.images import png_bytes
 
 
 class OutputFiles:

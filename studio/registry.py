@@ -16,10 +16,10 @@ from pathlib import Path
 import torch
 
 from gan.checkpoint import CheckpointError, load_generator
-from gan.classifier import load_classifier
-from gan.directions import principal_directions
-from gan.encoder import load_encoder
-from gan.folder_data import is_folder_dataset, short_name
+from gan.data.folders import is_folder_dataset, short_name
+from gan.evaluation.evaluator_net import load_classifier
+from gan.inversion.encoder_net import load_encoder
+from gan.sampling.directions import principal_directions
 
 log = logging.getLogger("gan_studio")
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".ckpt", ".bin")
@@ -42,6 +42,16 @@ class LoadedModel:
     @property
     def class_names(self) -> list[str]:
         return list(self.meta.get("class_names", [])) if self.meta["num_classes"] else []
+
+    @property
+    def mode_shares(self) -> list[float]:
+        """A self-conditioned model's label-free modes (gan/data/modes.py): each one's share of the
+        training images, largest first; [] for other models."""
+        return list(self.meta.get("modes", {}).get("frequencies", []))
+
+    @property
+    def mode_names(self) -> list[str]:
+        return [f"mode {i + 1}" for i in range(len(self.mode_shares))]
 
     def directions(self) -> torch.Tensor:
         """Principal latent directions, computed on first use (about a second) and cached."""

@@ -29,37 +29,20 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gan.train import read_log
-
-from .public_text import public
-from .run_folders import RUN_RESERVE_MB, RunsFolderFull, RunsQuota, folder_mb, new_run_folder
-from .uploads import MIN_IMAGES, UploadLimits, unpack_images
-from .validation import InvalidInput, as_choice, as_int
+from gan.training.run_log import read_log
+from studio.recipes import BATCH, IMAGES_PER_SECOND, RECIPES, recipe_flags
+from studio.run_files import failure_reason, process_alive, resume_note, resume_step, saved_step
+from studio.run_folders import RUN_RESERVE_MB, RunsFolderFull, RunsQuota, folder_mb, new_run_folder
+from studio.uploads import MIN_IMAGES, UploadLimits, unpack_images
+from studio.validation import InvalidInput, as_choice, as_int
 
 log = logging.getLogger("gan_studio")
 ROOT = Path(__file__).resolve().parent.parent
 
-DATASETS = {"MNIST": "mnist", "Fashion-MNIST": "fashion", "Your images (.zip)": "upload"}
-# The page's names -> gan.train recipes; measured in docs/training-live.md (bench/live_recipe.py).
-RECIPES = {"fast (live default)": "fast", "dcgan (the shipped models' recipe)": "dcgan"}
-# Training speed before any run on this machine has measured it (2-core AVX512-BF16 EPYC, page idle;
-# without native bfloat16 "fast" runs in fp32, at about the dcgan rate).
-IMAGES_PER_SECOND = {"fast": 1550, "dcgan": 1000}
+DATA_CHOICES = {"MNIST": "mnist", "Fashion-MNIST": "fashion", "Your images (.zip)": "upload"}
 
 
-def recipe_flags(recipe: str, conditional: bool) -> list[str]:
-    """gan.train flags. fast: bfloat16 where the CPU has it, and unconditional models self-condition
-    on 40 label-free modes (gan/clusters.py), which reach clean digits far sooner than plain
-    unconditional training (docs/experiments.md)."""
-    flags = ["--preset", "dcgan"]
-    if recipe == "fast":
-        from gan.train import cpu_has_native_bf16
-
-        flags += ["--precision", "bf16" if cpu_has_native_bf16() else "fp32"]
-        flags += [] if conditional else ["--modes", "40"]
-    return flags
 QUICK_EVAL_SAMPLES = 2000
-BATCH = 64  # the dcgan preset's
 NICENESS = 5  # CFS weight ~1:3 against the page; 10 (~1:10) starved runs under load
 
 
@@ -83,68 +66,6 @@ class RunStatus:
     log_rows: list[dict] = field(default_factory=list)
     grids: list[Path] = field(default_factory=list)
     model_key: str | None = None
-
-
-def process_alive(pid: int) -> bool:
-    """Whether pid is a live gan.train process (a recycled pid running something else is not)."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-    except OSError:
-        return False
-    if b"gan.train" not in cmdline:
-        return False
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        return state != "Z"  # a zombie has exited
-    except (OSError, IndexError):
-        return True
-
-
-def failure_reason(out: Path) -> str:
-    """Why a run ended, for the page: gan.train's own "error: ..." line, or a plain sentence; paths
-    and tracebacks stay in the server log."""
-    text = (out / "train.log").read_text(errors="replace") if (out / "train.log").exists() else ""
-    errors = [line[len("error: "):] for line in text.splitlines() if line.startswith("error: ")]
-    if errors:
-        return public(errors[-1])
-    if "Traceback (most recent call last)" in text:
-        log.warning("live run %s failed:\n%s", out.name, text[-4000:])
-        return public(text)
-    if (out / "stop-requested").exists():
-        return "it was stopped before its first step"
-    return "the training process ended without saying why (killed, or out of memory?)"
-
-
-def saved_step(out: Path) -> int | None:
-    """The step of the generator checkpoint on disk: the model the picker gets."""
-    try:
-        return int(json.loads((out / "generator.json").read_text())["steps"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-_resume_steps: dict[Path, tuple[tuple[int, int], int | None]] = {}
-
-
-def resume_step(out: Path) -> int | None:
-    """The step the resumable state (state.pt) holds, read once per version of the file."""
-    path = out / "state.pt"
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    key = (stat.st_mtime_ns, stat.st_size)
-    cached = _resume_steps.get(path)
-    if cached and cached[0] == key:
-        return cached[1]
-    from gan.checkpoint import CheckpointError, load_training_state
-
-    try:
-        step = int(load_training_state(path)["step"])
-    except (CheckpointError, KeyError, TypeError, ValueError):
-        step = None
-    _resume_steps[path] = (key, step)
-    return step
 
 
 class LiveTraining:
@@ -183,7 +104,7 @@ class LiveTraining:
         return as_int(steps, "steps", 1, self.limits.max_steps) * BATCH / self.images_per_second(recipe) / 60
 
     def images_per_second(self, recipe: str) -> float:
-        from gan.train import cpu_has_native_bf16
+        from gan.training.device import cpu_has_native_bf16
 
         for out in reversed(self._runs()):
             rows = read_log(out / "log.jsonl")[-50:]
@@ -192,7 +113,7 @@ class LiveTraining:
         return IMAGES_PER_SECOND["dcgan" if recipe == "fast" and not cpu_has_native_bf16() else recipe]
 
     def start(self, data, recipe, conditional, steps, upload=None, who="someone", limit=0) -> str:
-        data = DATASETS[as_choice(data, "data", list(DATASETS))]
+        data = DATA_CHOICES[as_choice(data, "data", list(DATA_CHOICES))]
         recipe = RECIPES[as_choice(recipe, "recipe", list(RECIPES))]
         flags = recipe_flags(recipe, bool(conditional))
         steps = as_int(steps, "steps", 1, self.limits.max_steps)
@@ -398,21 +319,11 @@ class LiveTraining:
         threading.Thread(target=work, name="live-evaluation", daemon=True).start()
 
 
-def resume_note(saved: int, resumable: int | None, finished: bool) -> str:
-    """What Resume will do, when the resumable state is not the checkpoint in the picker (a run
-    killed between writing the two)."""
-    if finished or resumable == saved:
-        return ""
-    if resumable is None:
-        return " It cannot be resumed: it was ended before its first resumable state (state.pt) was saved."
-    return f" Resume continues from step {resumable:,}, its last complete training state."
-
-
 def quick_evaluation(path: Path) -> dict:
     """FD-classifier and friends on 2,000 samples, stored in the sidecar (where an evaluator exists)."""
     from gan.checkpoint import CheckpointError, checkpoint_paths
-    from gan.data import DataError
-    from gan.evaluate import evaluate_generator
+    from gan.data.idx import DataError
+    from gan.evaluation.scores import evaluate_generator
     from gan.fileio import atomic_write
 
     try:
@@ -429,18 +340,4 @@ def quick_evaluation(path: Path) -> dict:
 
 # --- what the Train tab shows ------------------------------------------------------------
 
-def progress_html(status: RunStatus) -> str:
-    if not status.steps:
-        return ""
-    left = f", about {status.seconds_left / 60:.1f} min left" if status.seconds_left and status.state == "running" else ""
-    return (f"<progress value='{status.step}' max='{status.steps}' style='width:100%'></progress>"
-            f"<div>step {status.step:,} / {status.steps:,} · {status.img_per_s:,.0f} img/s{left}</div>")
 
-
-def loss_rows(status: RunStatus):
-    """The losses in long format (step, loss, series) as the DataFrame gr.LinePlot takes."""
-    import pandas as pd  # Gradio's own dependency
-
-    rows = [(row["step"], row[key], name) for row in status.log_rows
-            for key, name in (("loss_d", "D loss"), ("loss_g", "G loss"))]
-    return pd.DataFrame(rows, columns=["step", "loss", "series"])

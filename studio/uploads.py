@@ -1,11 +1,11 @@
-"""A visitor's .zip of images, turned into a training folder (gan/folder_data.py layout).
+"""A visitor's .zip of images, turned into a training folder (gan/data/folders.py layout).
 
 Nothing the zip names is trusted. Refused outright, before anything is written: a zip larger than
 the upload cap, more entries than allowed (folders count too), entries whose path escapes the
 folder (`../`, absolute paths, drive letters), symbolic links, names that are not valid text, and
 zip bombs, by the sizes the zip declares and again by the bytes actually inflated. Every other
 entry is read into memory (at most `entry_mb`), opened as a picture from the allow-list
-(gan/preprocess.py) and written as a 28x28 grey PNG under a name of our own: `<class>/000123.png`.
+(gan/data/pictures.py) and written as a 28x28 grey PNG under a name of our own: `<class>/000123.png`.
 So an entry that is not a usable picture (noise, an EPS document named .png, an encrypted or oddly
 compressed entry) is skipped and counted, never written, and clashing, over-long or very deep names
 cannot matter. A single top-level folder is taken as the root, so both `digits.zip: 0/a.png` and
@@ -23,11 +23,10 @@ from pathlib import Path, PurePosixPath
 
 from PIL import Image
 
-from gan.folder_data import to_28x28
-from gan.images import png_bytes
-from gan.preprocess import BadPicture, open_picture
-
-from .validation import InvalidInput, shown
+from gan.data.folders import to_28x28
+from gan.data.pictures import BadPicture, open_picture
+from gan.sampling.images import png_bytes
+from studio.validation import InvalidInput, shown
 
 CHUNK = 1 << 16
 MIN_IMAGES = 64  # one batch of the training recipes

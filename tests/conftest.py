@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gan.data import find_data_dir
+from gan.data.idx import find_data_dir
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +51,8 @@ def file_server():
 
 def run_training(out_dir: Path, **overrides) -> Path:
     """A small, real training run (first 2,000 MNIST images) without the progress bar."""
-    from gan.train import TrainConfig, train
+    from gan.training.config import TrainConfig
+    from gan.training.loop import train
 
     cfg = dict(dataset="mnist", preset="dcgan", steps=30, limit=2000, out_dir=str(out_dir),
                sample_every=10, checkpoint_every=10, log_every=5, progress=False, device="cpu")

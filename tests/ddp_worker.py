@@ -7,11 +7,11 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from gan.data import load_dataset  # noqa: E402
-from gan.distributed import setup, teardown, unwrap, wrap  # noqa: E402
-from gan.train import RealBatches, TrainConfig, build_models, resolve, train_step  # noqa: E402
+from gan.data.idx import load_dataset
+from gan.training.batches import RealBatches
+from gan.training.config import TrainConfig, resolve
+from gan.training.distributed import setup, teardown, unwrap, wrap
+from gan.training.loop import build_models, train_step
 
 out, steps = Path(sys.argv[1]), int(sys.argv[2])
 # numpy-mlp: no BatchNorm and no dropout, so sharding cannot change the maths, only the rounding.

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from gan import load_generator
-from gan.sampling import sample
+from gan.sampling.latents import sample
 from studio.actions import ALL_CLASSES, Studio
 from studio.registry import ModelRegistry
 from studio.validation import InvalidInput

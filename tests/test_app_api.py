@@ -123,6 +123,7 @@ def test_neighbours_once_the_index_is_built(client):
     assert Image.open(picture).width > 9 * 28 and "real unseen images" in sentence and "seed 3, class '7'" in sentence
 
 
+@pytest.mark.slow
 def test_a_run_started_through_the_api_is_watched_stopped_and_sampled(client, live_runs_dir):
     from conftest import stop_live_runs
 

@@ -21,10 +21,11 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from test_own_images import digit_png, make_zip
 
-from gan.clusters import cluster_images
-from gan.images import png_bytes
-from gan.preprocess import WORKING_SIZE, BadPicture, _big_decodes, mnist_style, open_picture
+from gan.data.modes import cluster_images
+from gan.data.pictures import WORKING_SIZE, BadPicture, _big_decodes, mnist_style, open_picture
+from gan.sampling.images import png_bytes
 from studio.access import training_allowed
 from studio.guard import LoginThrottle, RequestGuard
 from studio.public_text import public
@@ -32,7 +33,6 @@ from studio.run_folders import RunsQuota, new_run_folder
 from studio.training import RECIPES, LiveTraining, TrainingLimits
 from studio.uploads import MIN_IMAGES, UploadLimits, unpack_images
 from studio.validation import InvalidInput, parse_latent
-from test_own_images import digit_png, make_zip
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = next(iter(RECIPES))
@@ -152,7 +152,7 @@ def test_four_concurrent_worst_case_pictures_add_under_200_mb_of_peak_memory(tmp
     (tmp_path / "big.png").write_bytes(worst_case_png())
     script = f"""
 import resource, threading
-from gan.preprocess import mnist_style, open_picture
+from gan.data.pictures import mnist_style, open_picture
 mnist_style(open_picture({str(tmp_path / 'big.png')!r}))  # warm: imports, allocator, first decode
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 threads = [threading.Thread(target=lambda: mnist_style(open_picture({str(tmp_path / 'big.png')!r})))
@@ -278,6 +278,7 @@ def test_a_refused_upload_leaves_no_run_folder(tmp_path):
     assert not trainer.folder.exists() or not list(trainer.folder.iterdir())
 
 
+@pytest.mark.slow
 def test_stopping_right_after_start_says_stopped_and_nothing_saved_not_crashed(tmp_path, mnist_dir):
     trainer = LiveTraining(tmp_path / "runs")
     trainer.start("MNIST", FAST, False, 400, None, "tester", limit=512)
@@ -432,7 +433,7 @@ def test_the_app_process_cannot_open_eps_or_run_ghostscript_anywhere(tmp_path):
     (tmp_path / "drawing.png").write_bytes(EPS)
     script = f"""
 from PIL import Image, EpsImagePlugin
-from gan.preprocess import restrict_pillow
+from gan.data.pictures import restrict_pillow
 restrict_pillow()
 try:
     Image.open({str(tmp_path / 'drawing.png')!r}).load()

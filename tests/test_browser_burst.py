@@ -6,7 +6,10 @@ burst of visitors is a burst of identical requests. Every image on every page mu
 
 import asyncio
 
+import pytest
 from test_browser import CHROMIUM, FLAGS
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 PAGES, ROUNDS = 8, 2
 # What the page's load events fill in: (tab or panel to open first, the image it shows).

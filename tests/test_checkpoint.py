@@ -8,8 +8,8 @@ import torch
 from safetensors.torch import save_file
 
 from gan import load_generator
-from gan.sampling import sample
 from gan.checkpoint import CheckpointError, load_training_state, save_generator
+from gan.sampling.latents import sample
 
 
 def copy_checkpoint(src, dst_dir, name="model"):

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from gradio_client import Client
 
-from gan.images import decode_all_frames
+from gan.sampling.images import decode_all_frames
 
 CLIENTS, CALLS = 8, 12
 CALL_TIMEOUT_S = 120  # a call that never answers counts as a failure instead of hanging the suite
@@ -61,6 +61,7 @@ def hammer(url: str, api_name: str, args: tuple, download_root) -> tuple[list[st
     return errors, formats
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("api_name", list(IDENTICAL_CALLS))
 def test_identical_concurrent_calls_all_get_complete_files(app_url, tmp_path, api_name):
     errors, formats = hammer(app_url, api_name, IDENTICAL_CALLS[api_name], tmp_path)
@@ -105,7 +106,7 @@ def test_output_files_are_written_once_and_never_rewritten(tmp_path, monkeypatch
 
 def test_a_truncated_png_or_gif_is_caught(tmp_path):
     """The check the concurrency tests rely on: half a file must not decode."""
-    from gan.images import gif_bytes, make_grid, png_bytes
+    from gan.sampling.images import gif_bytes, make_grid, png_bytes
 
     grid = make_grid(np.random.default_rng(0).integers(0, 255, (16, 28, 28)), scale=2)
     for name, data in (("a.png", png_bytes(grid)), ("a.gif", gif_bytes([grid, grid.rotate(90), grid.rotate(180)]))):

@@ -22,9 +22,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import free_port
 from test_concurrency import CALLS, CLIENTS, hammer
+
+pytestmark = [pytest.mark.slow, pytest.mark.container]
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_IMAGE = re.search(r"ARG PYTHON_IMAGE=(\S+)", (ROOT / "Dockerfile").read_text()).group(1)

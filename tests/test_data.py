@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from gan import data
-from gan.data import DataError, download, load_dataset, read_idx, read_split, to_model_range
+from gan.data import idx as data
+from gan.data.idx import DataError, download, load_dataset, read_idx, read_split, to_model_range
 
 
 def test_real_mnist_splits(mnist_dir):

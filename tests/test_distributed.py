@@ -11,6 +11,8 @@ from safetensors.torch import load_file
 from gan import load_generator
 from gan.models import count_parameters
 
+pytestmark = [pytest.mark.slow, pytest.mark.distributed]
+
 HERE = Path(__file__).resolve().parent
 
 

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
+from test_invert import png_header_only
 
-from gan.images import png_bytes
-from gan.preprocess import mnist_style
+from gan.data.pictures import mnist_style
+from gan.sampling.images import png_bytes
 from studio.actions import Studio
 from studio.registry import ModelRegistry
 from studio.validation import InvalidInput
-from test_invert import png_header_only
 
 SHIPPED = Path(__file__).resolve().parent.parent / "checkpoints"
 ZEROS = [0.0] * 8

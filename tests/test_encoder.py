@@ -9,10 +9,11 @@ import pytest
 import torch
 
 from gan.checkpoint import CheckpointError, load_generator
-from gan.encoder import EncoderConfig, load_encoder, main, paths_for, save_encoder, train_encoder
+from gan.encoder import main
 from gan.fileio import file_sha256
-from gan.invert import invert_many
-from gan.sampling import sample
+from gan.inversion.encoder_net import EncoderConfig, load_encoder, paths_for, save_encoder, train_encoder
+from gan.inversion.search import invert_many
+from gan.sampling.latents import sample
 
 SHIPPED = Path(__file__).resolve().parent.parent / "checkpoints"
 SHIPPED_MODELS = sorted(p.stem for p in SHIPPED.glob("*.safetensors") if ".encoder" not in p.name)

@@ -5,9 +5,17 @@ import json
 import pytest
 import torch
 
-from gan.classifier import evaluator_path, save_classifier, train_classifier
-from gan.evaluate import (evaluate_by_class, evaluate_generator, evaluate_real, frechet_distance, inception_score,
-                          kth_neighbour_radii, main, manifold_coverage)
+from gan.evaluate import main
+from gan.evaluation.evaluator_net import evaluator_path, save_classifier, train_classifier
+from gan.evaluation.scores import (
+    evaluate_by_class,
+    evaluate_generator,
+    evaluate_real,
+    frechet_distance,
+    inception_score,
+    kth_neighbour_radii,
+    manifold_coverage,
+)
 
 
 def test_frechet_distance_closed_forms():
@@ -47,6 +55,7 @@ def evaluator_dir(tmp_path_factory, mnist_dir):
     return folder
 
 
+@pytest.mark.slow
 def test_evaluate_generator_is_deterministic_and_sane(trained_checkpoint, conditional_checkpoint, evaluator_dir):
     first = evaluate_generator(trained_checkpoint, n=500, evaluator_dir=evaluator_dir)
     second = evaluate_generator(trained_checkpoint, n=500, evaluator_dir=evaluator_dir)
@@ -60,6 +69,7 @@ def test_evaluate_generator_is_deterministic_and_sane(trained_checkpoint, condit
     assert 0 <= cond["class_accuracy"] <= 1
 
 
+@pytest.mark.slow
 def test_per_class_report_agrees_with_the_overall_accuracy_and_sits_above_its_floor(
         trained_checkpoint, conditional_checkpoint, evaluator_dir, capsys):
     rows = evaluate_by_class(conditional_checkpoint, n=500, evaluator_dir=evaluator_dir)
@@ -78,6 +88,7 @@ def test_per_class_report_agrees_with_the_overall_accuracy_and_sits_above_its_fl
     assert ["per_class" in line for line in lines] == [False, False, True]  # none for the unconditional model
 
 
+@pytest.mark.slow
 def test_evaluate_cli_writes_metrics(trained_checkpoint, tmp_path, evaluator_dir, capsys):
     import shutil
 
@@ -92,9 +103,10 @@ def test_evaluate_cli_writes_metrics(trained_checkpoint, tmp_path, evaluator_dir
     assert main(["--checkpoint", str(tmp_path / "m.safetensors"), "--evaluators", str(tmp_path)]) == 2
 
 
+@pytest.mark.slow
 def test_inception_fid_is_skipped_with_the_reason_when_no_backend_loads(monkeypatch, trained_checkpoint,
                                                                           evaluator_dir, capsys):
-    from gan import inception_fid
+    from gan.evaluation import inception_fid
 
     def missing():
         raise ImportError("no module")
@@ -111,10 +123,11 @@ def test_inception_fid_is_skipped_with_the_reason_when_no_backend_loads(monkeypa
     assert "Inception FID skipped" in err and "inception_fid" not in out
 
 
+@pytest.mark.slow
 def test_inception_fid_uses_the_backend_features(monkeypatch, trained_checkpoint, evaluator_dir):
     """With a stand-in feature extractor (the real ones need downloaded weights), the FD is computed
     between generated and real features: pooled pixels differ, so it is positive and repeatable."""
-    from gan import inception_fid
+    from gan.evaluation import inception_fid
 
     def pooled_pixels(x):
         return torch.nn.functional.avg_pool2d(x, 7).flatten(1)  # 16 features in [0, 1]

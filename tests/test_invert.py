@@ -8,20 +8,21 @@ import torch
 from PIL import Image
 
 from gan.checkpoint import load_generator
-from gan.classifier import embed, load_classifier
-from gan.data import to_model_range
-from gan.images import png_bytes
-from gan.encoder import load_encoder
-from gan.invert import invert, invert_many, main
-from gan.preprocess import NoInk, mnist_style
-from gan.sampling import output_range, sample, to_uint8
+from gan.data.idx import to_model_range
+from gan.data.pictures import NoInk, mnist_style
+from gan.evaluation.evaluator_net import embed, load_classifier
+from gan.inversion.encoder_net import load_encoder
+from gan.inversion.search import invert, invert_many
+from gan.invert import main
+from gan.sampling.images import png_bytes
+from gan.sampling.latents import output_range, sample, to_uint8
 
 SHIPPED = Path(__file__).resolve().parent.parent / "checkpoints"
 
 
 @pytest.fixture(scope="module")
 def mnist_test_images(mnist_dir):
-    from gan.data import load_dataset
+    from gan.data.idx import load_dataset
 
     images, labels = load_dataset("mnist", "test", limit=50)
     return images.squeeze(1).numpy(), labels
@@ -101,7 +102,7 @@ def png_header_only(width: int, height: int) -> bytes:
     ("text.png", b"not an image at all", "not a picture in a format this page reads"),
 ])
 def test_hostile_files_are_refused_with_a_clear_message(tmp_path, capsys, name, data, message):
-    from gan.preprocess import BadPicture, open_picture
+    from gan.data.pictures import BadPicture, open_picture
 
     (tmp_path / name).write_bytes(data)
     with pytest.raises(BadPicture, match=message):
@@ -113,7 +114,7 @@ def test_hostile_files_are_refused_with_a_clear_message(tmp_path, capsys, name, 
 def test_truncated_and_animated_pictures_are_refused(tmp_path):
     import io
 
-    from gan.preprocess import BadPicture, open_picture
+    from gan.data.pictures import BadPicture, open_picture
 
     picture = Image.new("L", (200, 200), 255)
     picture.paste(0, (90, 20, 110, 180))

@@ -6,13 +6,15 @@ import signal
 import time
 
 import pytest
+from test_drawing import SHIPPED
 
+from studio.access import training_allowed
 from studio.actions import Studio
 from studio.registry import ModelRegistry
-from studio.access import training_allowed
 from studio.training import RECIPES, LiveTraining, TrainingLimits
 from studio.validation import InvalidInput
-from test_drawing import SHIPPED
+
+pytestmark = [pytest.mark.slow]
 
 FAST = next(iter(RECIPES))
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from gan.losses import GP_WEIGHT, LOSSES, discriminator_loss, generator_loss, gradient_penalty, r1_penalty
+from gan.training.losses import GP_WEIGHT, LOSSES, discriminator_loss, generator_loss, gradient_penalty, r1_penalty
 
 
 class TinyD(torch.nn.Module):
@@ -74,7 +74,7 @@ def test_the_paired_loss_compares_each_fake_with_a_real_and_needs_the_reals():
 
 
 def test_the_penalty_schedule_falls_from_one_to_its_end_value():
-    from gan.losses import penalty_scale
+    from gan.training.losses import penalty_scale
 
     values = [penalty_scale(step, 1000, 0.1) for step in range(0, 1001, 100)]
     assert values[0] == pytest.approx(1.0) and values[-1] == pytest.approx(0.1)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gan.evaluate import evaluate_real
+from gan.evaluation.scores import evaluate_real
 from studio.metrics import REAL_DATA, metric_rows
 
 
@@ -15,6 +15,7 @@ def test_metric_rows_name_direction_and_floor():
     assert "real images" not in dict(metric_rows({"fd": 2.0}, "my-own-images"))["FD-classifier"]
 
 
+@pytest.mark.slow
 def test_the_stored_mnist_floor_is_what_the_evaluation_measures(mnist_dir):
     measured = evaluate_real("mnist")
     by_construction = {"memorised", "nn_ratio"}  # real test images against themselves: test_neighbours.py

@@ -89,8 +89,10 @@ def test_a_residual_block_starts_as_the_identity_and_learns():
     assert block.project.weight.grad.abs().sum() > 0
 
 
+@pytest.mark.slow
 def test_the_r3_preset_trains_a_few_steps_conditional_and_self_conditioned(tmp_path, mnist_dir):
     from conftest import run_training
+
     from gan.checkpoint import load_generator
 
     for extra in ({"conditional": True}, {"modes": 4}):

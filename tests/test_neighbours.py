@@ -6,14 +6,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from test_drawing import SHIPPED
 
-from gan.data import DataError, load_dataset
-from gan.neighbours import TrainingIndex, describe, main, neighbours_image
+from gan.data.idx import DataError, load_dataset
+from gan.evaluation.training_index import TrainingIndex, closeness_sentence, neighbours_image
+from gan.neighbours import main
 from studio.actions import Studio, tile_at
-from studio.neighbours import NeighbourIndexes
+from studio.neighbour_indexes import NeighbourIndexes
 from studio.registry import ModelRegistry
 from studio.validation import InvalidInput
-from test_drawing import SHIPPED
 
 LIMIT = 5000  # the first 5,000 training and test images: the same code, a tenth of the build time
 
@@ -28,7 +29,7 @@ def test_a_training_image_is_found_exactly_and_scores_zero(index):
     found = index.lookup(image)
     assert found.pixel_ids[0] == 1234 and found.pixel_distances[0] < 1e-3
     assert found.feature_distances[0] < 1e-2 and found.closeness == 0.0
-    assert "exactly training image #1234" in describe(found)
+    assert "exactly training image #1234" in closeness_sentence(found)
     assert index.memorisation(index.pixels[:500])["memorised"] == 1.0  # a "model" replaying training images
 
 
@@ -44,7 +45,7 @@ def test_noise_is_far_from_everything(index):
     noise = torch.randint(0, 256, (20, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
     assert index.memorisation(noise)["memorised"] == 0.0 and index.memorisation(noise)["nn_ratio"] > 2
     found = index.lookup(noise[0].numpy())
-    assert found.closeness > 0.99 and found.pixel_distances[0] > 0.3 and "no sign of copying" in describe(found)
+    assert found.closeness > 0.99 and found.pixel_distances[0] > 0.3 and "no sign of copying" in closeness_sentence(found)
     picture = neighbours_image(noise[0].numpy(), found, index.pixels)
     tile, strip = (28 + 2 * 2) * 3, (8 * 30 + 2) * 3  # make_grid pads by 2 px, then scales by 3
     assert picture.size == (tile + 12 + strip, 2 * (tile + 14))  # [picture | gap | 8 neighbours], captions below
@@ -67,6 +68,7 @@ def test_lookups_from_many_server_threads_agree_and_do_not_grow_memory_per_threa
     assert resident_mb() - before < 25, "each thread kept its own search buffers"
 
 
+@pytest.mark.slow
 def test_the_index_is_cached_by_hashes_and_a_damaged_cache_is_rebuilt(tmp_path, monkeypatch, mnist_dir):
     monkeypatch.setenv("GAN_CACHE_DIR", str(tmp_path))
     builds = []
@@ -84,7 +86,7 @@ def test_the_index_is_cached_by_hashes_and_a_damaged_cache_is_rebuilt(tmp_path, 
     cached.write_bytes(cached.read_bytes()[:1000])
     TrainingIndex.load_or_build("mnist")
     assert builds == ["mnist", "mnist"]
-    monkeypatch.setattr("gan.neighbours.find_data_dir", lambda *args: None)  # a machine without the data set
+    monkeypatch.setattr("gan.evaluation.training_index.find_data_dir", lambda *args: None)  # a machine without the data set
     with pytest.raises(DataError, match="not on this machine"):
         TrainingIndex.load_or_build("mnist")
 
@@ -95,7 +97,7 @@ def test_cached_indexes_load_before_serving_and_missing_ones_are_left_to_the_bac
     monkeypatch.setattr(TrainingIndex, "build", classmethod(lambda cls, dataset, *args, **kwargs: index))
     TrainingIndex.load_or_build("mnist")  # now cached; fashion is not
     children = []
-    monkeypatch.setattr("studio.neighbours.subprocess.run", lambda command, **kwargs: children.append(command))
+    monkeypatch.setattr("studio.neighbour_indexes.subprocess.run", lambda command, **kwargs: children.append(command))
     indexes = NeighbourIndexes(["mnist", "fashion"])
     indexes.load_cached()
     assert indexes.get("mnist").features.shape == index.features.shape
@@ -105,7 +107,7 @@ def test_cached_indexes_load_before_serving_and_missing_ones_are_left_to_the_bac
 
 
 def test_the_app_says_building_then_not_available_and_keeps_working(monkeypatch):
-    monkeypatch.setattr("gan.neighbours.find_data_dir", lambda *args: None)  # a container without the data sets
+    monkeypatch.setattr("gan.evaluation.training_index.find_data_dir", lambda *args: None)  # a container without the data sets
     registry = ModelRegistry(SHIPPED)
     indexes = NeighbourIndexes(["mnist", "fashion"])
     studio = Studio(registry, indexes=indexes)

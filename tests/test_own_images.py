@@ -1,17 +1,16 @@
 """Your own images: a .zip unpacked safely, a folder of images as a training set."""
 
-import io
 import os
 import struct
 import zipfile
 
 import pytest
+from conftest import run_training
 from PIL import Image
 
-from conftest import run_training
-from gan.data import DataError
-from gan.folder_data import load_folder
-from gan.images import png_bytes
+from gan.data.folders import load_folder
+from gan.data.idx import DataError
+from gan.sampling.images import png_bytes
 from studio.uploads import UploadLimits, unpack_images
 from studio.validation import InvalidInput
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from gan.plots import COLORS, line_chart, log_ticks, moving_average, nice_ticks
+from gan.sampling.plots import COLORS, line_chart, log_ticks, moving_average, nice_ticks
 
 
 def test_nice_ticks_are_round_and_cover_the_range():

@@ -10,11 +10,11 @@ import time
 
 import pytest
 import torch
+from conftest import PWNED_MARKER, run_training
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from conftest import PWNED_MARKER, run_training
 from gan import load_generator
 from gan.checkpoint import CheckpointError, load_training_state
 from gan.models import PRESETS
@@ -82,6 +82,7 @@ def test_malicious_pickle_in_checkpoints_never_executes(studio):
     assert not PWNED_MARKER.exists()
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_points_never_corrupts_and_resume_is_exact(tmp_path, mnist_dir):
     flags = ["--steps", "150", "--limit", "2000", "--checkpoint-every", "5", "--sample-every", "5", "--log-every",
              "2", "--no-progress", "--device", "cpu"]
@@ -153,9 +154,8 @@ def test_a_malformed_login_stops_the_app_instead_of_starting_it_open(monkeypatch
 
 
 def test_basic_auth_from_the_environment(checkpoint_dir, tmp_path):
-    from gradio_client import Client
-
     from conftest import free_port
+    from gradio_client import Client
 
     port = free_port()
     env = {**os.environ, "GAN_AUTH": "alice:s3cret", "GRADIO_ANALYTICS_ENABLED": "False",

@@ -6,8 +6,8 @@ import torch
 from PIL import Image
 
 from gan import gif_bytes, interpolate, latent_for_seeds, load_generator, make_grid
-from gan.sampling import sample
 from gan.sample import main as sample_main
+from gan.sampling.latents import sample
 
 
 def test_same_seed_same_image_whatever_came_before(trained_checkpoint):

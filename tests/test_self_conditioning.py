@@ -1,12 +1,12 @@
-"""Label-free modes (gan/clusters.py) and the self-conditioned generator built on them."""
+"""Label-free modes (gan/data/modes.py) and the self-conditioned generator built on them."""
 
 import torch
-
 from conftest import run_training
+
 from gan.checkpoint import load_generator
-from gan.clusters import cluster_images, kmeans
+from gan.data.modes import cluster_images, kmeans
 from gan.models import SelfConditioned, build_generator
-from gan.sampling import latent_for_seeds, sample
+from gan.sampling.latents import latent_for_seeds, sample
 
 
 def blobs(n_per: int = 200, k: int = 4, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -29,7 +29,7 @@ def test_kmeans_recovers_separated_clusters_largest_first_and_is_deterministic()
 
 
 def test_cluster_images_gives_frequencies_that_sum_to_one(mnist_dir):
-    from gan.data import load_dataset
+    from gan.data.idx import load_dataset
 
     images, labels = load_dataset("mnist", "train", limit=3000)
     ids, freqs = cluster_images(images, 10)
@@ -65,7 +65,7 @@ def test_training_with_modes_ships_an_unconditional_looking_checkpoint(tmp_path,
 def test_modes_refuse_real_labels():
     import pytest
 
-    from gan.train import TrainConfig, resolve
+    from gan.training.config import TrainConfig, resolve
 
     with pytest.raises(ValueError, match="without --conditional"):
         resolve(TrainConfig(modes=10, conditional=True))

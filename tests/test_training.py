@@ -6,17 +6,19 @@ import time
 
 import pytest
 import torch
+from conftest import run_training
 from safetensors.torch import load_file
 
-from conftest import run_training
 from gan import load_generator
 from gan.checkpoint import CheckpointError, load_training_state
-from gan.data import load_dataset, to_model_range
-from gan.losses import r1_penalty
+from gan.data.idx import load_dataset, to_model_range
 from gan.models import PRESETS, build_discriminator, build_generator, preset_models
-from gan.sampling import latent_for_seeds, sample
-from gan.train import (TrainConfig, TrainingDiverged, cpu_has_native_bf16, lr_scale, main, precision_warning,
-                       resolve)
+from gan.sampling.latents import latent_for_seeds, sample
+from gan.train import main
+from gan.training.config import TrainConfig, resolve
+from gan.training.device import cpu_has_native_bf16, precision_warning
+from gan.training.loop import TrainingDiverged, lr_scale
+from gan.training.losses import r1_penalty
 
 
 def test_short_run_writes_loadable_checkpoint_that_learned(trained_checkpoint):
@@ -97,7 +99,7 @@ def test_bf16_runs_convs_in_bfloat16_keeps_fp32_weights_and_resumes_exactly(tmp_
 
 
 def test_bf16_warns_only_on_a_cpu_without_native_bfloat16(monkeypatch):
-    from gan import train as train_module
+    import gan.training.device as train_module
 
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
     monkeypatch.setattr(train_module, "cpu_has_native_bf16", lambda: False)
@@ -141,6 +143,7 @@ def test_r1_flattens_the_discriminator_at_real_images(tmp_path, mnist_dir):
     assert penalties[1000.0] < 0.2 * penalties[0.0]
 
 
+@pytest.mark.slow
 def test_aux_class_loss_trains_the_class_head_and_the_generator(tmp_path, mnist_dir):
     """AC-GAN term: D's class head must learn real digits, and G must learn to make samples
     that head reads as the requested class (well above the 10% of chance, after 60 steps)."""
@@ -157,6 +160,7 @@ def test_aux_class_loss_trains_the_class_head_and_the_generator(tmp_path, mnist_
     assert (fake_classes.argmax(1) == wanted).double().mean() > 0.4
 
 
+@pytest.mark.slow
 def test_twin_class_head_learns_the_generators_classes(tmp_path, mnist_dir):
     """TAC-GAN: the twin head is trained on generated images with their requested classes, so it
     must read G's samples as those classes (an untrained head reads 10% by chance)."""
@@ -197,12 +201,12 @@ def test_non_finite_loss_stops_without_overwriting(tmp_path, mnist_dir, monkeypa
     good = run_training(tmp_path / "r", steps=10)
     before = good.read_bytes()
     calls = {"n": 0}
-    import gan.train as train_module
+    import gan.training.loop as train_module
     real_loss = train_module.generator_loss
 
-    def exploding(kind, fake):
+    def exploding(kind, fake, real=None):
         calls["n"] += 1
-        return real_loss(kind, fake) * (float("nan") if calls["n"] > 3 else 1.0)
+        return real_loss(kind, fake, real) * (float("nan") if calls["n"] > 3 else 1.0)
 
     monkeypatch.setattr(train_module, "generator_loss", exploding)
     with pytest.raises(TrainingDiverged, match="step 14: loss became non-finite"):

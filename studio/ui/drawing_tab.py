@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from gan.invert import DEFAULT_STEPS, MAX_STEPS
+from gan.inversion.search import DEFAULT_STEPS, MAX_STEPS
 
 from ..drawing import MAX_PICTURE_MB
 from ..registry import NUM_DIRECTIONS

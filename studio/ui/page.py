@@ -58,7 +58,8 @@ def wire_model_change(page: Page) -> None:
     studio = page.studio
 
     def on_model(key):  # latents belong to one model: the pasted and found ones are cleared
-        return (class_dropdown_update(studio, key, True, ALL_CLASSES),
+        choices = studio.sample_choices(studio.registry.models[key]) if key in studio.registry.models else []
+        return (gr.update(choices=choices, value=choices[0] if choices else None, visible=bool(choices)),
                 *(class_dropdown_update(studio, key, False, ALL_CLASSES) for _ in range(3)), "", "", "", "", "")
 
     card = page.serve(studio.model_card)
@@ -80,7 +81,7 @@ def build_app(studio: Studio, server: Server, trainer=None, training_off: str = 
         first = build_header(page, registry)
         first_classes = registry.models[first].class_names if first else []
         with gr.Tabs() as page.tabs:
-            page.sample = sample_tab.build(first_classes)
+            page.sample = sample_tab.build(studio.sample_choices(registry.models[first]) if first else [])
             page.sliders = sliders_tab.build(first_classes)
             page.interpolate = interpolate_tab.build(first_classes)
             page.drawing = drawing_tab.build()

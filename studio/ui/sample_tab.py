@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ..actions import ALL_CLASSES
 from ..validation import MAX_IMAGES, MAX_SEED, MAX_TRUNCATION
 from .serving import LenientNumber, LenientSlider
 
@@ -22,13 +21,14 @@ class SampleTab:
     go: gr.Button
     grid: gr.Image
     info: gr.Textbox
+    modes: gr.Gallery
 
     @property
     def inputs(self) -> list:
         return [self.seed, self.n, self.truncation, self.klass]
 
 
-def build(first_classes: list[str]) -> SampleTab:
+def build(first_choices: list[str]) -> SampleTab:
     with gr.Tab("Sample", id="sample"):
         with gr.Row():
             with gr.Column(scale=1, min_width=260):
@@ -38,15 +38,17 @@ def build(first_classes: list[str]) -> SampleTab:
                 n = LenientSlider(1, MAX_IMAGES, 64, step=1, label="Images")
                 truncation = LenientSlider(0, MAX_TRUNCATION, 1.0, step=0.05, label="Truncation",
                                            info="< 1: cleaner and more typical, > 1: more varied")
-                klass = gr.Dropdown([ALL_CLASSES] + first_classes, value=ALL_CLASSES, allow_custom_value=True,
-                                    label="Class", visible=bool(first_classes),
-                                    info="'All classes': one row per seed, one column per class")
+                klass = gr.Dropdown(first_choices, value=first_choices[0] if first_choices else None,
+                                    allow_custom_value=True, label="Class or mode", visible=bool(first_choices),
+                                    info="'All ...': one row per seed, one column per class (or mode)")
                 go = gr.Button("Generate", variant="primary", elem_id="generate")
             with gr.Column(scale=3):
                 grid = gr.Image(format="png", type="pil", label="Samples", buttons=["download", "fullscreen"],
                                 elem_id="sample-image")
                 info = gr.Textbox(label="Produced by", interactive=False, elem_id="sample-info")
-    return SampleTab(seed, new_seed, n, truncation, klass, go, grid, info)
+                modes = gr.Gallery(label="Modes this model found in its data without labels (click one to sample it)",
+                                   columns=10, height="auto", allow_preview=False, visible=False, elem_id="mode-strip")
+    return SampleTab(seed, new_seed, n, truncation, klass, go, grid, info, modes)
 
 
 def wire(page, tab: SampleTab) -> None:
@@ -57,3 +59,16 @@ def wire(page, tab: SampleTab) -> None:
         .then(sample, inputs, [tab.grid, tab.info], api_name=False)
     page.on_model_then(sample, tab.inputs, [tab.grid, tab.info])
     page.on_load(sample, tab.inputs, [tab.grid, tab.info])
+
+    def show_modes(key):
+        strip = page.studio.mode_strip(key) if key in page.studio.registry.models else []
+        return gr.Gallery(value=strip or None, visible=bool(strip))
+
+    def pick_mode(key, evt: gr.SelectData):
+        return page.studio.registry.models[key].mode_names[evt.index]
+
+    modes = page.serve(show_modes)
+    page.on_model_then(modes, [], tab.modes)
+    page.on_load(modes, [], tab.modes)
+    tab.modes.select(pick_mode, page.model, tab.klass, api_name=False) \
+        .then(sample, inputs, [tab.grid, tab.info], api_name=False)

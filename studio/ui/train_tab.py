@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ..training import DATASETS, RECIPES, loss_rows, progress_html
+from ..recipes import RECIPES
+from ..training import DATA_CHOICES, RunStatus
 from ..uploads import MIN_IMAGES
 from .serving import LenientNumber, LenientSlider, who_is
 
@@ -39,7 +40,7 @@ def build(trainer, training_off: str) -> TrainTab | None:
         upload_mb = trainer.limits.upload.zip_mb
         with gr.Row():
             with gr.Column(scale=1, min_width=300):
-                data = gr.Radio(list(DATASETS), value="MNIST", label="Data", elem_id="train-data")
+                data = gr.Radio(list(DATA_CHOICES), value="MNIST", label="Data", elem_id="train-data")
                 zip_file = gr.File(file_types=[".zip"], type="filepath", elem_id="train-zip",
                                    label=f"Your images: a .zip (up to {upload_mb} MB) of at least {MIN_IMAGES} "
                                          "PNG/JPEG/WebP pictures, sub-folders = classes")
@@ -114,3 +115,20 @@ def wire(page, tab: TrainTab, trainer) -> None:
     page.demo.load(show, None, shown, api_name=False)  # re-attach: a reopened page shows the run going on
     # models trained from the page since the app started: the page's own list is from start-up
     page.demo.load(lambda: gr.Dropdown(choices=registry.choices()), None, page.model, api_name=False)
+
+
+def progress_html(status: RunStatus) -> str:
+    if not status.steps:
+        return ""
+    left = f", about {status.seconds_left / 60:.1f} min left" if status.seconds_left and status.state == "running" else ""
+    return (f"<progress value='{status.step}' max='{status.steps}' style='width:100%'></progress>"
+            f"<div>step {status.step:,} / {status.steps:,} · {status.img_per_s:,.0f} img/s{left}</div>")
+
+
+def loss_rows(status: RunStatus):
+    """The losses in long format (step, loss, series) as the DataFrame gr.LinePlot takes."""
+    import pandas as pd  # Gradio's own dependency
+
+    rows = [(row["step"], row[key], name) for row in status.log_rows
+            for key, name in (("loss_d", "D loss"), ("loss_g", "G loss"))]
+    return pd.DataFrame(rows, columns=["step", "loss", "series"])

@@ -17,7 +17,7 @@ from contextlib import nullcontext
 import numpy as np
 from PIL import Image
 
-from .memory import release_freed_memory
+from gan.memory import release_freed_memory
 
 INK_THRESHOLD = 0.2  # of the (inverted) range: what counts as ink when finding the bounding box
 # The only formats a visitor's picture is opened as. Sniffing whatever Pillow can read would let a

@@ -1,6 +1,6 @@
 """Optional Inception FID (Heusel et al., 2017), for comparison with published numbers.
 
-The project's own metric is FD-classifier (gan/evaluate.py): Inception features are trained on
+The project's own metric is FD-classifier (gan/evaluation/scores.py): Inception features are trained on
 ImageNet photos and read little of what matters in 28x28 grayscale digits, and their weights
 cannot be bundled. When `pytorch-fid` or `torch-fidelity` is installed and can load its FID
 Inception weights (downloaded once into the torch hub cache), `python -m gan.evaluate --inception`

@@ -1,6 +1,6 @@
 """Nearest-training-image lookups: index build time, memory, and lookup latency (issue #25's figures).
 
-    python bench/neighbours.py --dataset mnist [--rebuild]
+    python bench/neighbour_lookup.py --dataset mnist [--rebuild]
 
 --rebuild builds the index from the data files into a fresh cache folder (the first-start cost);
 otherwise the cached index is loaded. Memory: the process's RSS before and after loading, and the
@@ -13,16 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from gan.neighbours import TrainingIndex  # noqa: E402
+from gan.evaluation.training_index import TrainingIndex
 
 
 def rss_mb() -> float:

@@ -1,9 +1,9 @@
 """Self-conditioning, measured: how pure the label-free modes are, and how much FD moves with the seeds.
 
-    python bench/modes.py --purity                                     # per data set and K
-    python bench/modes.py --seed-sets checkpoints/mnist-dcgan-modes.safetensors
+    python bench/mode_purity.py --purity                                     # per data set and K
+    python bench/mode_purity.py --seed-sets checkpoints/mnist-dcgan-modes.safetensors
 
---purity: k-means modes of the training images (gan/clusters.py) for K = 10, 20, 40, 100, and the
+--purity: k-means modes of the training images (gan/data/modes.py) for K = 10, 20, 40, 100, and the
 share of images whose label is the majority label of their mode (labels are read here only to
 score the clusters; training never sees them).
 --seed-sets: FD-classifier of a checkpoint on 10,000 samples from three disjoint seed ranges,
@@ -13,19 +13,15 @@ the evaluation's own and two others: how far FD moves with nothing but the seeds
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from gan.checkpoint import load_generator  # noqa: E402
-from gan.classifier import embed  # noqa: E402
-from gan.clusters import cluster_images  # noqa: E402
-from gan.data import load_dataset  # noqa: E402
-from gan.evaluate import EVAL_SEED, NUM_SAMPLES, compare, real_reference  # noqa: E402
-from gan.sampling import latent_for_seeds, output_range  # noqa: E402
+from gan.checkpoint import load_generator
+from gan.data.idx import load_dataset
+from gan.data.modes import cluster_images
+from gan.evaluation.evaluator_net import embed
+from gan.evaluation.scores import EVAL_SEED, NUM_SAMPLES, compare, real_reference
+from gan.sampling.latents import latent_for_seeds, output_range
 
 
 def purity(dataset: str, k: int) -> float:

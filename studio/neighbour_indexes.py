@@ -13,11 +13,10 @@ import sys
 import threading
 from pathlib import Path
 
-from gan.data import DATASETS, DataError
-from gan.neighbours import TrainingIndex
-
+from gan.data.idx import DATASETS, DataError
+from gan.evaluation.training_index import TrainingIndex
 from gan.memory import release_freed_memory
-from .validation import InvalidInput
+from studio.validation import InvalidInput
 
 log = logging.getLogger("gan_studio")
 ROOT = Path(__file__).resolve().parent.parent

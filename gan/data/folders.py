@@ -2,7 +2,7 @@
 
 PATH holds image files (PNG, JPEG, WebP, ...), either directly (one unlabelled set) or in
 sub-folders, one per class (the folder names become the class names, so --conditional works).
-Each image is read defensively (gan/preprocess.py: no decompression bombs, no half files), turned
+Each image is read defensively (gan/data/pictures.py: no decompression bombs, no half files), turned
 grey and centre-cropped and resized to 28x28, like the data sets the models were built for.
 Files that are not usable images are skipped and counted, never fatal; a folder with nothing
 usable is a clear error.
@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from .data import DataError
-from .preprocess import BadPicture, open_picture
+from gan.data.idx import DataError
+from gan.data.pictures import BadPicture, open_picture
 
 PREFIX = "folder:"
 MAX_IMAGES = 60_000
