@@ -59,7 +59,7 @@ def wire_model_change(page: Page) -> None:
 
     def on_model(key):  # latents belong to one model: the pasted and found ones are cleared
         choices = studio.sample_choices(studio.registry.models[key]) if key in studio.registry.models else []
-        return (gr.update(choices=choices, value=choices[0] if choices else None, visible=bool(choices)),
+        return (gr.update(choices=choices, value=choices[0] if choices else ALL_CLASSES, visible=bool(choices)),
                 *(class_dropdown_update(studio, key, False, ALL_CLASSES) for _ in range(3)), "", "", "", "", "")
 
     card = page.serve(studio.model_card)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from ..actions import ALL_CLASSES
 from ..validation import MAX_IMAGES, MAX_SEED, MAX_TRUNCATION
 from .serving import LenientNumber, LenientSlider
 
@@ -38,7 +39,8 @@ def build(first_choices: list[str]) -> SampleTab:
                 n = LenientSlider(1, MAX_IMAGES, 64, step=1, label="Images")
                 truncation = LenientSlider(0, MAX_TRUNCATION, 1.0, step=0.05, label="Truncation",
                                            info="< 1: cleaner and more typical, > 1: more varied")
-                klass = gr.Dropdown(first_choices, value=first_choices[0] if first_choices else None,
+                # The value is never empty: /sample's class then has a default that is a valid call.
+                klass = gr.Dropdown(first_choices, value=first_choices[0] if first_choices else ALL_CLASSES,
                                     allow_custom_value=True, label="Class or mode", visible=bool(first_choices),
                                     info="'All ...': one row per seed, one column per class (or mode)")
                 go = gr.Button("Generate", variant="primary", elem_id="generate")
