@@ -17,6 +17,7 @@ prepared (unpacked, checked, counted) outside the lock, so status requests never
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -43,6 +44,7 @@ DATA_CHOICES = {"MNIST": "mnist", "Fashion-MNIST": "fashion", "Your images (.zip
 
 
 QUICK_EVAL_SAMPLES = 2000
+EVALUATION_EXIT_WAIT_S = 60
 NICENESS = 5  # CFS weight ~1:3 against the page; 10 (~1:10) starved runs under load
 
 
@@ -316,7 +318,11 @@ class LiveTraining:
             finally:
                 self._evaluating = False
 
-        threading.Thread(target=work, name="live-evaluation", daemon=True).start()
+        thread = threading.Thread(target=work, name="live-evaluation", daemon=True)
+        thread.start()
+        # A daemon thread still inside torch when the interpreter exits aborts it ("terminate called
+        # without an active exception", exit 134): let an evaluation under way finish first.
+        atexit.register(thread.join, EVALUATION_EXIT_WAIT_S)
 
 
 def quick_evaluation(path: Path) -> dict:
