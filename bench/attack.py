@@ -30,6 +30,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from gan.sampling.images import png_bytes
+from studio.run_folders import folder_mb
+
 ROOT = Path(__file__).resolve().parent.parent
 AUTH = ("attacker-bench", "correct horse battery staple")
 EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n0 0 moveto (pwned) show showpage\n"
@@ -44,20 +47,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def digit(value: int = 0) -> bytes:
     image = Image.new("L", (40, 40), 255)
     image.paste(value, (15, 5, 25, 35))
-    return png(image)
-
-
-def folder_mb(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20 if path.exists() else 0.0
+    return png_bytes(image)
 
 
 class App:
@@ -163,7 +156,7 @@ def wait_for_run(app: App, states=("stopped", "finished", "crashed"), timeout: f
 def prepare_files(work: Path) -> None:
     big = Image.new("RGBA", (4096, 4096), (0, 0, 0, 0))
     big.paste((0, 0, 0, 255), (1800, 500, 2300, 3600))
-    (work / "big.png").write_bytes(png(big))
+    (work / "big.png").write_bytes(png_bytes(big))
     (work / "eps.png").write_bytes(EPS)
     Image.new("LAB", (64, 64)).save(work / "lab.tif", format="TIFF")
     Image.fromarray((np.random.rand(64, 64) * 60000).astype(np.uint16)).save(work / "deep.png")

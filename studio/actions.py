@@ -126,6 +126,12 @@ class Studio:
             return None
         return m.mode_names.index(as_choice(name, "mode", [ALL_MODES, *m.mode_names])) if name != ALL_MODES else -1
 
+    @staticmethod
+    def mode_latents(m: LoadedModel, seeds, modes) -> torch.Tensor:
+        """The seeds' latents with each one's mode put into it (SelfConditioned.in_mode), so the
+        latent alone draws a sample of that mode."""
+        return m.generator.in_mode(latent_for_seeds(seeds, m.generator.latent_dim), torch.as_tensor(modes))
+
     def mode_strip(self, key) -> list[tuple[str, str]]:
         """Each discovered mode of a self-conditioned model: MODE_STRIP_SEEDS samples in a column and a
         caption (its name and share of the data), as (PNG path, caption) for a gallery."""
@@ -133,9 +139,8 @@ class Studio:
         if not m.mode_names:
             return []
         k = len(m.mode_names)
-        z = latent_for_seeds(range(MODE_STRIP_SEEDS), m.generator.latent_dim).repeat(k, 1)
-        modes = torch.arange(k).repeat_interleave(MODE_STRIP_SEEDS)
-        images = sample(m.generator, z=m.generator.in_mode(z, modes))
+        seeds = list(range(MODE_STRIP_SEEDS)) * k
+        images = sample(m.generator, z=self.mode_latents(m, seeds, torch.arange(k).repeat_interleave(MODE_STRIP_SEEDS)))
         column = MODE_STRIP_SEEDS
         return [(self.outputs.png(make_grid(images[i * column:(i + 1) * column], nrow=1, scale=2), f"mode-{i + 1}.png"),
                  f"{name} · {share:.1%}")
@@ -156,8 +161,7 @@ class Studio:
         truncation = as_float(truncation, "truncation", 0.0, MAX_TRUNCATION)
         seeds, labels, ncol = self.grid_tiles(m, seed, n, class_name)
         if m.mode_names and labels is not None:  # the mode goes into the latent (SelfConditioned.in_mode)
-            z = m.generator.in_mode(latent_for_seeds(seeds, m.generator.latent_dim), torch.tensor(labels))
-            images = sample(m.generator, z=z, truncation=truncation)
+            images = sample(m.generator, z=self.mode_latents(m, seeds, labels), truncation=truncation)
         else:
             images = sample(m.generator, seeds=seeds, labels=labels, truncation=truncation)
         grid = make_grid(images, nrow=ncol)
@@ -277,9 +281,9 @@ class Studio:
         seeds, labels, ncol = self.grid_tiles(m, seed, n, class_name)
         i = tile_at(x, y, ncol * 30 + 2, ncol, len(seeds))
         if m.mode_names and labels:  # the tile's latent, with its mode in it, as the grid drew it
-            z = m.generator.in_mode(latent_for_seeds([seeds[i]], m.generator.latent_dim), torch.tensor(labels[i:i + 1]))
-            return self.neighbours(key, seeds[i], None, 1.0, format_latent(z[0] * as_float(truncation, "truncation", 0.0,
-                                                                                                  MAX_TRUNCATION)))
+            z = self.mode_latents(m, seeds[i:i + 1], labels[i:i + 1])[0]
+            return self.neighbours(key, seeds[i], None, 1.0,
+                                   format_latent(z * as_float(truncation, "truncation", 0.0, MAX_TRUNCATION)))
         return self.neighbours(key, seeds[i], m.class_names[labels[i]] if labels else None, truncation)
 
     def model_card(self, key) -> tuple[str, Image.Image]:

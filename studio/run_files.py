@@ -39,8 +39,6 @@ def failure_reason(out: Path) -> str:
     if "Traceback (most recent call last)" in text:
         log.warning("live run %s failed:\n%s", out.name, text[-4000:])
         return public(text)
-    if (out / "stop-requested").exists():
-        return "it was stopped before its first step"
     return "the training process ended without saying why (killed, or out of memory?)"
 
 

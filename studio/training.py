@@ -45,6 +45,16 @@ DATA_CHOICES = {"MNIST": "mnist", "Fashion-MNIST": "fashion", "Your images (.zip
 
 QUICK_EVAL_SAMPLES = 2000
 EVALUATION_EXIT_WAIT_S = 60
+_evaluations: set[threading.Thread] = set()  # quick evaluations under way, in any LiveTraining
+
+
+@atexit.register
+def _finish_evaluations() -> None:
+    """A daemon thread still inside torch when the interpreter exits aborts it ("terminate called
+    without an active exception", exit 134): let the evaluations under way finish first."""
+    deadline = time.monotonic() + EVALUATION_EXIT_WAIT_S
+    for thread in list(_evaluations):
+        thread.join(max(0.0, deadline - time.monotonic()))
 NICENESS = 5  # CFS weight ~1:3 against the page; 10 (~1:10) starved runs under load
 
 
@@ -154,7 +164,8 @@ class LiveTraining:
         finally:
             self._preparing = None
 
-    def _refuse_if_busy(self) -> None:
+    def _refuse_if_busy(self) -> RunStatus:
+        """The current status, when a new run may start now; else InvalidInput saying why not."""
         if self._preparing is not None:
             raise InvalidInput(f"{self._preparing} is starting a run right now; wait a moment")
         status = self._status_locked()
@@ -163,11 +174,11 @@ class LiveTraining:
         if status.state == "evaluating":
             raise InvalidInput("the last run is being evaluated before it joins the model picker; "
                                "try again in a few seconds")
+        return status
 
     def resume(self, who="someone") -> str:
         with self._lock:
-            self._refuse_if_busy()
-            status = self._status_locked()
+            status = self._refuse_if_busy()
             if self._current is None or status.state not in ("stopped", "crashed"):
                 raise InvalidInput("nothing to resume: the last run finished, or there is none")
             info = json.loads((self._current / "run.json").read_text())
@@ -317,12 +328,11 @@ class LiveTraining:
                 (out / "registered").write_text("")
             finally:
                 self._evaluating = False
+                _evaluations.discard(threading.current_thread())
 
         thread = threading.Thread(target=work, name="live-evaluation", daemon=True)
+        _evaluations.add(thread)
         thread.start()
-        # A daemon thread still inside torch when the interpreter exits aborts it ("terminate called
-        # without an active exception", exit 134): let an evaluation under way finish first.
-        atexit.register(thread.join, EVALUATION_EXIT_WAIT_S)
 
 
 def quick_evaluation(path: Path) -> dict:

@@ -23,8 +23,7 @@ class InvalidInput(ValueError):
 def shown(value) -> str:
     """A value as an error message repeats it: its repr, cut short (a 10 MB "model name" must not
     come back in the answer, nor fill the log)."""
-    text = repr(value) if isinstance(value, str) else repr(value) if isinstance(value, (int, float, bool, type(None))) \
-        else type(value).__name__
+    text = repr(value) if isinstance(value, (str, int, float, bool, type(None))) else type(value).__name__
     return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 5] + "…" + text[-4:]
 
 
