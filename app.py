@@ -16,6 +16,7 @@ Configuration (flags win over environment variables):
   GAN_AUTH             "user:password" turns on basic auth (failed logins are slowed down per client)
   GAN_ALLOW_TRAINING   1: the Train tab also on a public page (needs GAN_AUTH)
   GAN_RUNS_DIR         where runs started from the page are written (default: runs/ beside this file)
+  GAN_CACHE_DIR        where the browser runtime and exported graphs are kept (default ~/.cache/gan-studio)
   GAN_UPLOAD_GRACE_S   seconds an upload is kept after the last action that used it (default 30)
   GAN_MAX_STEPS, GAN_RUNS_MB, GAN_UPLOAD_MB, GAN_MAX_IMAGES   Train tab caps (see README)
 """
@@ -89,12 +90,15 @@ def main(argv=None) -> None:
 
     from gan.data.pictures import restrict_pillow
     from studio.actions import Studio
+    from studio.browser_runtime import BrowserRuntime, cache_root
     from studio.drawing import MAX_PICTURE_MB
+    from studio.explorer_files import ModelGraphs, routes
     from studio.guard import RequestGuard
     from studio.outputs import OutputFiles
     from studio.registry import ModelRegistry
     from studio.training import LiveTraining, TrainingLimits
     from studio.ui.page import build_app
+    from studio.ui.quiet_queue import quieten
     from studio.ui.serving import Server, Uploads
     from studio.uploads import UploadLimits
 
@@ -103,7 +107,10 @@ def main(argv=None) -> None:
     log.info("loaded %d model(s) from %s; skipped %d", len(registry.models), args.checkpoints, len(registry.skipped))
     outputs = OutputFiles.in_gradio_cache()
     studio = Studio(registry, outputs)
-    studio.warm_up()  # the page serves at once; neighbours say "building" meanwhile
+    graphs = ModelGraphs(registry, cache_root() / "graphs")
+    studio.warm_up(then=graphs.export_all)  # the page serves at once; neighbours say "building" meanwhile
+    runtime = BrowserRuntime()
+    runtime.start()  # the first start fetches onnxruntime-web in the background
     limits = TrainingLimits(max_steps=limits_env["max_steps"], runs_mb=limits_env["runs_mb"],
                             max_images=limits_env["max_images"], upload=UploadLimits(zip_mb=limits_env["zip_mb"]))
     trainer = LiveTraining(args.runs_dir, limits, on_model=registry.add, on_remove=registry.remove) if allowed else None
@@ -115,9 +122,10 @@ def main(argv=None) -> None:
     server = Server(outputs, args.concurrency, uploads)
     demo = build_app(studio, server, trainer=trainer, training_off=training_off)
     demo.queue(default_concurrency_limit=args.concurrency, max_size=args.queue_size)
+    quieten(demo)  # no polling while idle: an app with no visitor sleeps
     guard = Middleware(RequestGuard, upload_limit=max_upload_mb * 2**20 + 2**16)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth, show_error=False,
-                max_file_size=f"{max_upload_mb}mb", app_kwargs={"middleware": [guard]},
+                max_file_size=f"{max_upload_mb}mb", app_kwargs={"middleware": [guard], "routes": routes(runtime, graphs)},
                 footer_links=["api", "gradio"])
 
 

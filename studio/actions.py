@@ -82,17 +82,19 @@ class Studio:
         self.outputs = outputs or OutputFiles()
         self.indexes = indexes or NeighbourIndexes(m.meta["dataset"] for m in registry.models.values())
 
-    def warm_up(self) -> None:
+    def warm_up(self, then=None) -> None:
         """Start-up work, kept off the request path: cached neighbour indexes load now (0.1-0.2 s
         each); missing ones are built in the background (requests meanwhile are told "building"),
-        as are the sliders' principal directions (about a second per model)."""
+        as are the sliders' principal directions (about a second per model), then `then()`."""
         self.indexes.load_cached()
         self.indexes.build_in_background()
-        threading.Thread(target=self._compute_directions, name="principal-directions", daemon=True).start()
+        threading.Thread(target=self._compute_directions, args=(then,), name="principal-directions", daemon=True).start()
 
-    def _compute_directions(self) -> None:
+    def _compute_directions(self, then=None) -> None:
         for m in list(self.registry.models.values()):
             m.directions()
+        if then is not None:
+            then()
         release_freed_memory()
 
     # --- lookup helpers ---------------------------------------------------------------

@@ -9,11 +9,14 @@ import gradio as gr
 
 from gan.inversion.search import DEFAULT_STEPS, MAX_STEPS
 
+from ..browser_runtime import VERSION
 from ..drawing import MAX_PICTURE_MB
 from ..registry import NUM_DIRECTIONS
 from .serving import LenientSlider
 
 # The brush ready when the tab opens, so the first stroke draws.
+GUESS = ("import(new URL('explorer/static/drawing_guess.js', document.baseURI).href)"
+         f".then((m) => m.mount(element, '{VERSION}'))")
 SELECT_BRUSH = ("() => setTimeout(() => { const b = document.querySelector('#drawing-canvas button[aria-label=Brush]'); "
                 "if (b && !b.classList.contains('selected')) b.click(); }, 300)")
 
@@ -37,7 +40,7 @@ class DrawingTab:
     neighbours: gr.Button
 
 
-def build() -> DrawingTab:
+def build(first_model: str | None) -> DrawingTab:
     with gr.Tab("Your drawing", id="drawing") as tab:
         with gr.Row():
             with gr.Column(scale=1, min_width=300):
@@ -53,6 +56,9 @@ def build() -> DrawingTab:
                 steps = LenientSlider(0, MAX_STEPS, DEFAULT_STEPS, step=10, label="Optimisation steps",
                                       info="0: the encoder's first guess (instant); more: closer, slower")
                 find = gr.Button("Find in model", variant="primary", elem_id="find-drawing")
+                # The encoder's guess, redrawn in the browser after every stroke (studio/ui/static/drawing_guess.js)
+                gr.HTML(first_model or "", html_template='<div data-model="${value}"></div>', js_on_load=GUESS,
+                        elem_id="drawing-guess", apply_default_css=False)
             with gr.Column(scale=2):
                 with gr.Row():
                     seen = gr.Image(format="png", type="pil", label="Your picture as the model sees it (28×28)",

@@ -44,6 +44,12 @@ def wire(page, panel: NeighboursPanel) -> None:
                                                page.sliders.latent], outputs, api_name="neighbours")
     page.drawing.neighbours.click(neighbours, [page.model, page.sliders.seed, page.drawing.klass,
                                                panel.no_truncation, page.drawing.latent], outputs, api_name=False)
-    timer = gr.Timer(3)  # shows "index building" until every data set's index is settled
-    timer.tick(lambda: (studio.indexes.status(), gr.Timer(active=not studio.indexes.all_settled())),
-               None, [panel.status, timer], api_name=False, show_progress="hidden")
+    # "index building" until every data set's index is settled: polled only while one is building, and
+    # switched on by the page load, so a page opened later polls nothing (an idle page sends no calls)
+    timer = gr.Timer(3, active=False)
+
+    def index_status():
+        return studio.indexes.status(), gr.Timer(active=not studio.indexes.all_settled())
+
+    timer.tick(index_status, None, [panel.status, timer], api_name=False, show_progress="hidden")
+    page.demo.load(index_status, None, [panel.status, timer], api_name=False, show_progress="hidden")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gradio as gr
 
 from ..actions import ALL_CLASSES, Studio
-from . import drawing_tab, interpolate_tab, neighbours_panel, sample_tab, sliders_tab, train_tab
+from . import drawing_tab, explore_tab, interpolate_tab, neighbours_panel, sample_tab, sliders_tab, train_tab
 from .serving import Server, class_dropdown_update
 
 INTRO = ("# GAN Studio\nGenerative adversarial networks trained on MNIST digits and Fashion-MNIST clothing. "
@@ -82,9 +82,10 @@ def build_app(studio: Studio, server: Server, trainer=None, training_off: str = 
         first_classes = registry.models[first].class_names if first else []
         with gr.Tabs() as page.tabs:
             page.sample = sample_tab.build(studio.sample_choices(registry.models[first]) if first else [])
+            page.explore = explore_tab.build(first)
             page.sliders = sliders_tab.build(first_classes)
             page.interpolate = interpolate_tab.build(first_classes)
-            page.drawing = drawing_tab.build()
+            page.drawing = drawing_tab.build(first)
             page.train = train_tab.build(trainer, training_off)
         page.neighbours = neighbours_panel.build(studio)
 
@@ -92,6 +93,7 @@ def build_app(studio: Studio, server: Server, trainer=None, training_off: str = 
         sliders_tab.wire(page, page.sliders)
         interpolate_tab.wire(page, page.interpolate)
         drawing_tab.wire(page, page.drawing)
+        explore_tab.wire(page, page.explore)
         if page.train is not None:
             train_tab.wire(page, page.train, trainer)
         neighbours_panel.wire(page, page.neighbours)

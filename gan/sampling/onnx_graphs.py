@@ -1,0 +1,129 @@
+"""Generators and encoders as ONNX graphs, for the browser (onnxruntime-web) and anyone else.
+
+Each graph keeps what the PyTorch model takes, in a form ONNX and a browser can feed:
+- an unconditional generator: z [N, d] -> images [N, 1, 28, 28] in its output range;
+- a conditional one: z and class weights [N, K] (one-hot rows pick a class; mixed rows morph
+  between classes, as the interpolation does);
+- a self-conditioned one (trained on label-free modes): z [N, d + 1] alone, its mode read from
+  z[0] as SelfConditioned.modes does, written with Erf and a comparison instead of ndtr and
+  searchsorted (which ONNX lacks). The page picks a mode by setting z[0] (`mode_ratios`);
+- an inversion encoder: pictures [N, 1, 28, 28] in the generator's range (+ class weights) -> z.
+
+`explorer_meta` is what a page needs beside the graph: latent size, classes or modes, output
+range, the sliders' principal directions, and how a seed becomes a latent.
+
+The export uses torch's TorchScript-based exporter (it needs the `onnx` package): the graphs are
+plain convolutions, and it needs no onnxscript. tests/test_onnx_export.py checks every shipped
+model against onnxruntime.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+
+import torch
+import torch.nn as nn
+
+from gan.sampling.latents import output_range
+
+OPSET = 17
+
+
+class BrowserGenerator(nn.Module):
+    """The generator with label inputs ONNX can take (see the module docstring)."""
+
+    def __init__(self, generator: nn.Module):
+        super().__init__()
+        self.self_conditioned = hasattr(generator, "cumulative")
+        self.net = generator.net if self.self_conditioned else generator
+        if self.self_conditioned:
+            self.register_buffer("cumulative", generator.cumulative.clone())
+        self.num_classes = getattr(generator, "num_classes", 0)
+        self.num_modes = len(generator.cumulative) if self.self_conditioned else 0
+
+    def modes(self, z: torch.Tensor) -> torch.Tensor:
+        """One-hot modes, equal to SelfConditioned.modes(z): Phi(x) = (1 + erf(x / sqrt 2)) / 2, and
+        searchsorted(cumulative, u) = how many cumulative values lie below u."""
+        direction = z[:, 0] * z.shape[1] ** 0.5 / z.norm(dim=1).clamp(min=1e-12)
+        u = 0.5 * (1 + torch.erf(direction / math.sqrt(2)))
+        index = (self.cumulative[None] < u[:, None]).sum(1).clamp(max=self.num_modes - 1)
+        return (index[:, None] == torch.arange(self.num_modes)).float()
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if self.self_conditioned:
+            return self.net(z[:, 1:], self.modes(z))
+        return self.net(z, labels)
+
+
+class BrowserEncoder(nn.Module):
+    """An inversion encoder (gan/inversion/encoder_net.py) with class weights instead of indices."""
+
+    def __init__(self, encoder: nn.Module):
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if labels is not None:
+            x = torch.cat([x, labels[:, :, None, None].expand(-1, -1, *x.shape[2:])], 1)
+        return self.encoder.net(x)
+
+
+def to_onnx(module: nn.Module, inputs: dict[str, torch.Tensor], output: str) -> bytes:
+    """`module` traced on `inputs` (batch size free) as ONNX bytes."""
+    module.eval()
+    names = list(inputs)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():  # the TorchScript exporter's deprecation notice
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(module, tuple(inputs.values()), buffer, dynamo=False, opset_version=OPSET,
+                          input_names=names, output_names=[output],
+                          dynamic_axes={name: {0: "n"} for name in [*names, output]})
+    return buffer.getvalue()
+
+
+def generator_inputs(generator: nn.Module, n: int = 2) -> dict[str, torch.Tensor]:
+    inputs = {"z": torch.randn(n, generator.latent_dim)}
+    if getattr(generator, "num_classes", 0):
+        inputs["labels"] = torch.eye(generator.num_classes)[torch.arange(n) % generator.num_classes]
+    return inputs
+
+
+def generator_onnx(generator: nn.Module) -> bytes:
+    return to_onnx(BrowserGenerator(generator), generator_inputs(generator), "images")
+
+
+def encoder_onnx(encoder: nn.Module) -> bytes:
+    inputs = {"pictures": torch.zeros(2, 1, 28, 28)}
+    if encoder.num_classes:
+        inputs["labels"] = torch.eye(encoder.num_classes)[:2]
+    return to_onnx(BrowserEncoder(encoder), inputs, "z")
+
+
+def mode_ratios(generator: nn.Module) -> list[float]:
+    """Per mode of a self-conditioned generator, the z[0] / |z| that puts a latent in the middle
+    of that mode (SelfConditioned.in_mode): z[0] = r * |z[1:]| / sqrt(1 - r^2)."""
+    cumulative = generator.cumulative.double()
+    lower = torch.cat([torch.zeros(1, dtype=torch.float64), cumulative[:-1]])
+    return (torch.special.ndtri((lower + cumulative) / 2) / generator.latent_dim ** 0.5).tolist()
+
+
+def explorer_meta(key: str, label: str, meta: dict, generator: nn.Module, directions: torch.Tensor,
+                  has_encoder: bool) -> dict:
+    """What the browser explorer needs to draw this model (see the module docstring)."""
+    self_conditioned = hasattr(generator, "cumulative")
+    frequencies = list(meta.get("modes", {}).get("frequencies", [])) if self_conditioned else []
+    return {
+        "name": key, "label": label, "dataset": meta.get("dataset", ""),
+        "latent_dim": generator.latent_dim,
+        "classes": list(meta.get("class_names", [])) if getattr(generator, "num_classes", 0) else [],
+        "modes": [{"name": f"mode {i + 1}", "share": share, "ratio": ratio}
+                  for i, (share, ratio) in enumerate(zip(frequencies, mode_ratios(generator)))] if self_conditioned else [],
+        "output_range": list(output_range(generator)),
+        "directions": [[round(v, 7) for v in row] for row in directions.tolist()],
+        "encoder": has_encoder,
+        # seed S -> torch.randn(latent_dim, generator=torch.Generator().manual_seed(S)): mt19937 and
+        # torch's Box-Muller over blocks of 16 (gan/sampling/latents.py; the page ports it exactly)
+        "seed_latent": "torch.randn/mt19937",
+    }

@@ -1,0 +1,140 @@
+// What the explorer and the drawing guess share: onnxruntime-web loaded from the app's own origin,
+// each model's meta and graphs (studio/explorer_files.py), running a graph, painting images.
+
+import { latentForSeed } from './seeded_latents.js';
+
+export const UNAVAILABLE = 'The in-browser explorer cannot run here';
+
+export class Unavailable extends Error {}
+
+const base = (path) => new URL(path, document.baseURI).href;
+let ortLoading = null;
+const metas = new Map();
+const sessions = new Map();
+
+export function currentModel(element) {
+  return window.ganModel || element.closest('[data-model]')?.dataset.model || element.querySelector('[data-model]')?.dataset.model;
+}
+
+export function onModelChange(callback) {
+  window.addEventListener('gan-model', (event) => callback(event.detail));
+}
+
+export async function loadRuntime(version) {
+  if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function') {
+    throw new Unavailable(`${UNAVAILABLE}: this browser has no WebAssembly. Every other tab works as before.`);
+  }
+  ortLoading ??= (async () => {
+    const folder = base(`explorer/runtime/${version}/`);
+    let ort;
+    try {
+      ort = await import(folder + 'ort.wasm.min.mjs');
+    } catch (e) {
+      ortLoading = null; // the server may still be fetching it: a later try can succeed
+      throw new Unavailable(`${UNAVAILABLE}: its runtime could not be loaded from the server. Every other tab works as before.`);
+    }
+    ort.env.wasm.numThreads = 1; // one image takes ~1 ms; threads would need cross-origin isolation for nothing
+    ort.env.wasm.wasmPaths = folder;
+    return ort;
+  })();
+  return ortLoading;
+}
+
+export async function modelMeta(key) {
+  if (!metas.has(key)) {
+    metas.set(key, fetch(base(`explorer/models/${encodeURIComponent(key)}.json`)).then((r) => {
+      if (!r.ok) { metas.delete(key); throw new Unavailable(`${UNAVAILABLE}: the model ${key} could not be loaded (${r.status}).`); }
+      return r.json();
+    }));
+  }
+  return metas.get(key);
+}
+
+export async function session(ort, url) {
+  if (!sessions.has(url)) {
+    sessions.set(url, ort.InferenceSession.create(base(url), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })
+      .catch((e) => { sessions.delete(url); throw new Unavailable(`${UNAVAILABLE}: a model graph did not load (${e.message || e}).`); }));
+  }
+  return sessions.get(url);
+}
+
+export function seedLatent(meta, seed) {
+  return latentForSeed(seed, meta.latent_dim);
+}
+
+// A self-conditioned model's latent put into `mode` (SelfConditioned.in_mode): z[0] = r |z[1:]| / sqrt(1 - r^2).
+export function inMode(meta, z, mode) {
+  if (mode == null || !meta.modes.length) return z;
+  let rest = 0;
+  for (let i = 1; i < z.length; i++) rest += z[i] * z[i];
+  const r = meta.modes[mode].ratio;
+  const out = Float32Array.from(z);
+  out[0] = (r * Math.sqrt(rest)) / Math.sqrt(1 - r * r);
+  return out;
+}
+
+export function oneHot(k, index) {
+  const v = new Float32Array(k);
+  if (index != null) v[index] = 1;
+  return v;
+}
+
+// latents: array of Float32Array; labels: array of Float32Array class weights (conditional models).
+export async function generate(ort, meta, latents, labels) {
+  const g = await session(ort, meta.generator_url);
+  const n = latents.length, d = meta.latent_dim, k = meta.classes.length;
+  const z = new Float32Array(n * d);
+  latents.forEach((row, i) => z.set(row, i * d));
+  const feeds = { z: new ort.Tensor('float32', z, [n, d]) };
+  if (k) {
+    const y = new Float32Array(n * k);
+    labels.forEach((row, i) => y.set(row, i * k));
+    feeds.labels = new ort.Tensor('float32', y, [n, k]);
+  }
+  const out = await g.run(feeds);
+  return out.images.data; // n * 784 floats in meta.output_range
+}
+
+// Images as the server's to_uint8 makes them: ((x - lo) / (hi - lo)) clamped to [0, 1], * 255, rounded.
+export function toBytes(meta, images) {
+  const [lo, hi] = meta.output_range;
+  const out = new Uint8ClampedArray(images.length);
+  for (let i = 0; i < images.length; i++) {
+    out[i] = Math.round(Math.min(1, Math.max(0, (images[i] - lo) / (hi - lo))) * 255);
+  }
+  return out;
+}
+
+// Paint n 28x28 grey images into `canvas` as a grid of `columns` (the canvas is sized to fit; CSS scales it).
+export function paint(canvas, bytes, columns = 1) {
+  const n = bytes.length / 784, rows = Math.ceil(n / columns);
+  if (canvas.width !== columns * 28 || canvas.height !== rows * 28) {
+    canvas.width = columns * 28;
+    canvas.height = rows * 28;
+  }
+  const ctx = canvas.getContext('2d');
+  const image = ctx.createImageData(columns * 28, rows * 28);
+  for (let t = 0; t < n; t++) {
+    const ox = (t % columns) * 28, oy = Math.floor(t / columns) * 28;
+    for (let y = 0; y < 28; y++) {
+      for (let x = 0; x < 28; x++) {
+        const v = bytes[t * 784 + y * 28 + x], p = ((oy + y) * columns * 28 + ox + x) * 4;
+        image.data[p] = image.data[p + 1] = image.data[p + 2] = v;
+        image.data[p + 3] = 255;
+      }
+    }
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
+export function formatLatent(z) {
+  return Array.from(z, (v) => v.toFixed(4)).join(', ');
+}
+
+export function parseLatent(text, dim) {
+  const parts = String(text || '').replace(/,/g, ' ').trim().split(/\s+/).filter(Boolean);
+  if (parts.length !== dim) throw new Error(`a latent of this model has ${dim} numbers; got ${parts.length}`);
+  const z = Float32Array.from(parts, Number);
+  if (z.some((v) => !Number.isFinite(v))) throw new Error('the latent holds something that is not a number');
+  return z;
+}
