@@ -11,6 +11,10 @@ declare -A RUNS=(
   [mnist-dcgan-cond]="--dataset mnist --preset dcgan --conditional --steps 35000"
   [mnist-r3-modes]="--dataset mnist --preset r3 --modes 40 --steps 12000"
   [fashion-r3-modes]="--dataset fashion --preset r3 --modes 20 --steps 12000"
+  # R3GAN's objective (RpGAN + R1 + R2, penalty annealed 10x) on the dcgan nets
+  [fashion-dcgan-rp-cond]="--dataset fashion --preset dcgan --conditional --loss rpgan --r1 0.5 --r2 0.5 --penalty-end 0.1 --steps 24000"
+  [mnist-dcgan-rp-cond]="--dataset mnist --preset dcgan --conditional --loss rpgan --r1 0.5 --r2 0.5 --penalty-end 0.1 --steps 24000"
+  [mnist-dcgan-rp-modes]="--dataset mnist --preset dcgan --modes 40 --loss rpgan --r1 0.5 --r2 0.5 --penalty-end 0.1 --steps 24000"
 )
 ORDER=(fashion-r3-cond fashion-dcgan-cond mnist-r3-cond mnist-r3-modes fashion-r3-modes mnist-dcgan-cond)
 for name in "${@:-${ORDER[@]}}"; do

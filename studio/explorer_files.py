@@ -37,11 +37,8 @@ STATIC = Path(__file__).resolve().parent / "ui" / "static"
 MEDIA_TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
                ".onnx": "application/octet-stream", ".txt": "text/plain; charset=utf-8", ".json": "application/json"}
 FOREVER = "public, max-age=31536000, immutable"
+GRAPHS_FORMAT = 1  # part of every exported file's name: raise it when the graphs or the meta change shape
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,120}$")
-
-
-def runtime_url(name: str) -> str:
-    return f"/explorer/runtime/{VERSION}/{name}"
 
 
 def send_file(request: Request, path: Path, cache: str) -> Response:
@@ -80,7 +77,7 @@ class ModelGraphs:
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
-            stem = f"{re.sub(r'[^A-Za-z0-9_-]', '_', key)}-{file_sha256(m.path)[:16]}"
+            stem = f"{re.sub(r'[^A-Za-z0-9_-]', '_', key)}-{file_sha256(m.path)[:16]}-v{GRAPHS_FORMAT}"
             meta_path = self.folder / f"{stem}.json"
             if not meta_path.is_file():
                 self._export(m, stem, meta_path)
@@ -98,8 +95,8 @@ class ModelGraphs:
             if len(packed) < 0.95 * len(data):
                 atomic_write(self.folder / (name + ".br"), packed)
         info = explorer_meta(m.key, m.label, m.meta, m.generator, m.directions(), encoder is not None)
-        info["generator_url"] = f"/explorer/graphs/{stem}.onnx"
-        info["encoder_url"] = f"/explorer/graphs/{stem}.encoder.onnx" if encoder is not None else None
+        info["generator_url"] = f"explorer/graphs/{stem}.onnx"
+        info["encoder_url"] = f"explorer/graphs/{stem}.encoder.onnx" if encoder is not None else None
         atomic_write(meta_path, json.dumps(info).encode())  # last: its presence means the graphs are there
         log.info("exported %s for the in-browser explorer", m.key)
 
@@ -137,7 +134,7 @@ def routes(runtime: BrowserRuntime, graphs: ModelGraphs) -> list[Route]:
     def model_list(request: Request) -> Response:
         if (denied := refused(request)) is not None:
             return denied
-        return JSONResponse([{"name": m.key, "label": m.label, "meta_url": f"/explorer/models/{m.key}.json"}
+        return JSONResponse([{"name": m.key, "label": m.label, "meta_url": f"explorer/models/{m.key}.json"}
                              for m in graphs.registry.models.values()], headers={"Cache-Control": "no-cache"})
 
     def model_meta(request: Request) -> Response:

@@ -130,9 +130,8 @@ def app_temp_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("gradio-temp")
 
 
-@pytest.fixture(scope="session")
-def app_url(checkpoint_dir, live_runs_dir, app_temp_dir):
-    """`python app.py` on a free loopback port, as a user starts it."""
+def start_app(checkpoints: Path, runs: Path, temp: Path, **env_extra):
+    """`python app.py` on a free loopback port, as a user starts it: (process, URL) once it answers."""
     import os
     import subprocess
     import sys
@@ -141,10 +140,9 @@ def app_url(checkpoint_dir, live_runs_dir, app_temp_dir):
 
     port = free_port()
     root = Path(__file__).resolve().parent.parent
-    runs = live_runs_dir
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_TEMP_DIR": str(app_temp_dir),
-           "GAN_UPLOAD_GRACE_S": "1"}
-    proc = subprocess.Popen([sys.executable, str(root / "app.py"), "--checkpoints", str(checkpoint_dir),
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_TEMP_DIR": str(temp),
+           "GAN_UPLOAD_GRACE_S": "1", **env_extra}
+    proc = subprocess.Popen([sys.executable, str(root / "app.py"), "--checkpoints", str(checkpoints),
                              "--port", str(port), "--runs-dir", str(runs)],
                             cwd=root, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -155,16 +153,26 @@ def app_url(checkpoint_dir, live_runs_dir, app_temp_dir):
             pytest.fail(f"app.py exited early:\n{proc.stdout.read()}")
         try:
             urllib.request.urlopen(url, timeout=2)
-            break
+            return proc, url
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("app.py did not answer within 90 s")
-    yield url
+    proc.kill()
+    pytest.fail("app.py did not answer within 90 s")
+
+
+def stop_app(proc, runs: Path) -> None:
+    import subprocess
+
     stop_live_runs(runs)  # runs started from the page outlive the app by design; not the tests'
     proc.terminate()
     try:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(checkpoint_dir, live_runs_dir, app_temp_dir):
+    proc, url = start_app(checkpoint_dir, live_runs_dir, app_temp_dir)
+    yield url
+    stop_app(proc, live_runs_dir)

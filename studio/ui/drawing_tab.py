@@ -90,7 +90,7 @@ def wire(page, tab: DrawingTab) -> None:
     # The most recent of drawing and upload is the one found. Either becomes a small PNG first (the
     # visitor's upload is deleted then), so the page and the /invert endpoint share one path: a file,
     # checked before decoding. Canvas payloads are decoded by Gradio: one at a time.
-    tab.canvas.input(lambda: None, None, tab.uploaded, api_name=False)
+    tab.canvas.input(None, None, tab.uploaded, api_name=False, js="() => null")  # in the browser: no call per stroke
     tab.uploaded.upload(lambda: None, None, tab.canvas, api_name=False)
     tab.tab.select(None, None, None, api_name=False, js=SELECT_BRUSH)
     def picture_for_finding(canvas, uploaded):

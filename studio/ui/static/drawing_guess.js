@@ -194,10 +194,11 @@ class DrawingGuess {
 export function mount(element, version) {
   if (element.dataset.mounted) return element.guess;
   element.dataset.mounted = '1';
+  const model = rt.currentModel(element); // before the markup below replaces the template
   const guess = new DrawingGuess(element, version);
   element.guess = guess;
   window.ganDrawingGuess = guess;
-  guess.load(rt.currentModel(element));
+  guess.load(model);
   rt.onModelChange((key) => guess.load(key));
   return guess;
 }

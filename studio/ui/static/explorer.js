@@ -344,10 +344,11 @@ class Explorer {
 export function mount(element, version) {
   if (element.dataset.mounted) return element.explorer;
   element.dataset.mounted = '1';
+  const model = rt.currentModel(element);
   const explorer = new Explorer(element, version);
   element.explorer = explorer;
   window.ganExplorer = explorer;
-  explorer.load(rt.currentModel(element));
+  explorer.load(model);
   rt.onModelChange((key) => { explorer.playing = false; explorer.load(key); });
   return explorer;
 }
