@@ -31,7 +31,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     GRADIO_SERVER_PORT=7860 \
     GRADIO_ANALYTICS_ENABLED=False \
     GAN_CHECKPOINTS=/app/checkpoints \
-    GAN_RUNS_DIR=/home/app/runs
+    GAN_RUNS_DIR=/home/app/runs \
+    GAN_CACHE_DIR=/opt/gan-cache
 RUN useradd --create-home --uid 1000 app
 COPY --from=deps /opt/venv /opt/venv
 WORKDIR /app
@@ -39,6 +40,10 @@ COPY gan/ gan/
 COPY studio/ studio/
 COPY checkpoints/ checkpoints/
 COPY app.py ./
+# onnxruntime-web for the in-browser explorer, fetched from npm and checked against its pinned sha512
+# at build time (studio/browser_runtime.py), so the container needs no network at run time.
+RUN python -m studio.browser_runtime \
+ && mkdir -p /opt/gan-cache/graphs && chown app /opt/gan-cache/graphs
 
 USER app
 EXPOSE 7860

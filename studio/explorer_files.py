@@ -158,5 +158,5 @@ def routes(runtime: BrowserRuntime, graphs: ModelGraphs) -> list[Route]:
     return [Route("/explorer/runtime/{version}/{name}", runtime_file),
             Route("/explorer/static/{name}", static_file),
             Route("/explorer/models.json", model_list),
-            Route("/explorer/models/{key}.json", model_meta),
+            Route("/explorer/models/{key:path}.json", model_meta),  # keys of mounted folders hold a /
             Route("/explorer/graphs/{name}", graph_file)]

@@ -12,12 +12,14 @@ Docker missing entirely fails this test loudly; set GAN_ALLOW_NO_DOCKER=1 to ski
 from __future__ import annotations
 
 import glob
+import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -187,6 +189,21 @@ def test_container_serves_generated_images(image, checkpoint_dir):
             path, info = client.predict(model["name"], 7, 16, 1.0, klass, api_name="/sample")
             png = Image.open(path)
             assert png.format == "PNG" and png.size[0] > 100 and "seeds 7-22" in info
+
+        # The in-browser explorer's files come from the image itself (fetched at build time), not a CDN.
+        from studio.browser_runtime import VERSION
+
+        wasm = urllib.request.Request(f"{url}explorer/runtime/{VERSION}/ort-wasm-simd-threaded.wasm",
+                                      headers={"Accept-Encoding": "br"})
+        with urllib.request.urlopen(wasm, timeout=30) as response:
+            assert response.headers["Content-Encoding"] == "br" and len(response.read()) > 1_000_000
+        licence = urllib.request.urlopen(f"{url}explorer/runtime/{VERSION}/LICENSE.txt", timeout=10).read().decode()
+        assert "MIT License" in licence
+        for model in ("mounted/mnist-small", baked[0]["name"]):
+            meta = json.load(urllib.request.urlopen(f"{url}explorer/models/{urllib.parse.quote(model, safe='')}.json",
+                                                    timeout=60))
+            assert meta["name"] == model
+            assert urllib.request.urlopen(url + meta["generator_url"], timeout=30).status == 200
 
         # Many visitors asking the same thing at once, as in tests/test_concurrency.py, against the container.
         klass = baked[0]["classes"][0] if baked[0]["conditional"] else "All classes"

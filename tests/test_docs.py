@@ -45,6 +45,12 @@ def test_readme_is_a_front_door_with_a_valid_space_header():
     assert "pip install -r requirements-dev.txt" in first_screen and "python -m pytest -q" in first_screen
 
 
+def test_readme_shows_the_export_command_and_the_explore_tab():
+    text = (ROOT / "README.md").read_text()
+    assert "python -m gan.export" in text and "(docs/explore.png)" in text
+    assert (ROOT / "docs" / "explore.png").stat().st_size > 10_000
+
+
 def test_ci_runs_the_readme_test_command():
     readme, ci = (ROOT / "README.md").read_text(), (ROOT / ".ci" / "run").read_text()
     command = re.search(r"^(python -m pytest[^\n#]*?)\s*(#|$)", readme, flags=re.MULTILINE).group(1)

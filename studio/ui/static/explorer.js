@@ -256,12 +256,11 @@ class Explorer {
     return this.meta.modes.length ? rt.inMode(this.meta, z, this.choice()) : z;
   }
 
+  // Draw now, not at the next animation frame: an image takes ~2 ms, so the picture is ready for the
+  // very next frame the browser shows. Moves that arrive while one is drawn coalesce into one more.
   request() {
     this.pending = true;
-    if (!this.frameRequested) {
-      this.frameRequested = true;
-      requestAnimationFrame(() => { this.frameRequested = false; this.render(); });
-    }
+    if (!this.busy) queueMicrotask(() => this.render());
   }
 
   async render() {
