@@ -5,6 +5,7 @@ says so while the server tabs keep working."""
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from pathlib import Path
 
@@ -183,3 +184,41 @@ def test_a_browser_latent_is_what_torch_draws():
     """The seed port's contract, without a browser: torch's latent for a seed is stable here."""
     z = latent_for_seeds([5], 64)
     assert torch.equal(z, torch.randn(64, generator=torch.Generator().manual_seed(5))[None])
+
+
+def test_the_interpolation_plays_and_the_latent_goes_to_the_server_tabs(shipped_app, browser):
+    page = open_tab(browser, shipped_app, "Explore (runs in your browser)")
+    explorer_ready(page)
+    page.fill("#explorer .ge-from", "3")
+    page.fill("#explorer .ge-to", "11")
+    page.locator("#explorer .ge-speed").fill("1")
+    page.click("#explorer .ge-play")
+    page.wait_for_timeout(300)
+    first = shown_pixels(page, "#explorer .ge-anim")
+    page.wait_for_timeout(450)
+    assert np.abs(shown_pixels(page, "#explorer .ge-anim").astype(int) - first).mean() > 1  # it moves
+    assert page.inner_text("#explorer .ge-anim-caption").startswith("t = ")
+    page.click("#explorer .ge-play")  # pause
+
+    page.fill("#explorer .ge-seed", "5")
+    page.wait_for_function("document.querySelector('#explorer .ge-caption').textContent.includes('seed 5,')")
+    latent = page.input_value("#explorer .ge-latent")
+    page.click("#explore-to-sliders")
+    page.wait_for_function("document.querySelector('#slider-base-latent textarea')?.value.length > 100", timeout=30_000)
+    assert page.input_value("#slider-base-latent textarea") == latent
+    page.close()
+
+
+def test_a_self_conditioned_model_offers_its_modes(shipped_app, browser):
+    page = open_tab(browser, shipped_app, "Explore (runs in your browser)")
+    explorer_ready(page)
+    models = json.load(urllib.request.urlopen(shipped_app + "explorer/models.json"))
+    label = next(m["label"] for m in models if m["name"] == "mnist-dcgan-modes")
+    page.locator("#model input").click()  # the page's own model picker tells the explorer
+    page.get_by_role("option", name=label).click()
+    page.wait_for_function("window.ganExplorer.meta?.name === 'mnist-dcgan-modes'", timeout=60_000)
+    options = page.locator("#explorer .ge-class option").all_inner_texts()
+    assert options[0].startswith("Any mode") and options[3].startswith("mode 3 ·")
+    page.select_option("#explorer .ge-class", index=3)
+    page.wait_for_function("document.querySelector('#explorer .ge-caption').textContent.includes(', mode 3,')")
+    page.close()

@@ -40,6 +40,7 @@ class TrainConfig:
     r1: float | None = None  # gamma of the R1 penalty on D's gradient at real images (0: off)
     r2: float | None = None  # gamma of R2, the same penalty at generated images (0: off)
     penalty_end: float | None = None  # R1/R2 weight at the last step, as a fraction of the first (cosine)
+    diffaugment: bool = False  # DiffAugment on everything D sees (gan/training/augment.py): for small data sets
     precision: str = "fp32"  # "bf16": forward passes under bfloat16 autocast (weights, optimiser and EMA stay fp32)
     seed: int = 0
     data_dir: str | None = None

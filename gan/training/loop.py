@@ -41,6 +41,7 @@ from gan.fileio import atomic_write
 from gan.models import SelfConditioned, build_discriminator, build_generator, count_parameters, preset_models
 from gan.sampling.images import gif_bytes, make_grid, png_bytes
 from gan.sampling.latents import generate, latent_for_seeds, output_range
+from gan.training.augment import diff_augment
 from gan.training.batches import RealBatches
 from gan.training.config import RESUMABLE_CHANGES, TrainConfig, resolve
 from gan.training.device import autocast, pick_device, precision_warning
@@ -135,11 +136,13 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
             out = net(images, labels, classes=aux)
         return tuple(None if t is None else t.float() for t in (out if aux else (out, None, None)))
 
+    seen = diff_augment if cfg.diffaugment else (lambda images: images)  # what D sees of every image
     for j in range(cfg.d_steps):
         x, y = batches[step * cfg.d_steps + j]
         y = y if conditional else None
         with torch.no_grad(), autocast(device, cfg.precision):
             fake = g(noise(), y).float()
+        x, fake = seen(x), seen(fake)
         # Real and fake in one forward: one DDP reduction, and D has no BatchNorm to mix them.
         out, class_logits, twin_logits = discriminate(D, torch.cat([x, fake]), None if y is None else torch.cat([y, y]))
         d_real, d_fake = out[:len(x)], out[len(x):]
@@ -165,7 +168,7 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
     d.requires_grad_(False)  # G's step needs gradients through D, not for D
     with autocast(device, cfg.precision):
         fake = G(noise(), y)
-    out, class_logits, twin_logits = discriminate(d, fake, y)
+    out, class_logits, twin_logits = discriminate(d, seen(fake.float()) if cfg.diffaugment else fake, y)
     paired = None
     if cfg.loss in PAIRED_LOSSES:  # the last real batch, judged again by the updated D
         with torch.no_grad():
