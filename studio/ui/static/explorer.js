@@ -72,6 +72,10 @@ const CSS = `
 .gan-explorer .ge-status.ge-problem { color: #b91c1c; font-weight: 600; }
 .gan-explorer .ge-timing { color: #666; font-size: 12px; }
 .gan-explorer .ge-interp { margin-top: 18px; }
+.gan-explorer .ge-interp h3 { font-weight: 600; margin: 8px 0; }
+.gan-explorer button { padding: 4px 12px; border: 1px solid #d4d4d8; border-radius: 6px; background: #f4f4f5; cursor: pointer; }
+.gan-explorer button:hover { background: #e4e4e7; }
+.gan-explorer select, .gan-explorer input[type=number] { border: 1px solid #d4d4d8; border-radius: 6px; padding: 2px 26px 2px 6px; min-width: 4.5em; }
 `;
 
 function quantiles(values) {
@@ -142,6 +146,8 @@ class Explorer {
     this.root.dataset.state = 'ready';
     this.root.dataset.model = key;
     this.request();
+    const ends = this.ends();
+    if (ends) this.drawInterpolation(ends, 0); // its first frame, until Play
   }
 
   buildSliders() {
@@ -166,12 +172,12 @@ class Explorer {
       : meta.modes.map((m) => `${m.name} · ${(100 * m.share).toFixed(1)}% of the training images`);
     const picker = this.$('.ge-class');
     const choices = meta.classes.length ? names : (names.length ? ["Any mode (each seed's own)", ...names] : []);
-    picker.innerHTML = choices.map((c, i) => `<option value="${i}">${c.replace(/</g, '&lt;')}</option>`).join('');
+    // class names can come from a visitor's zip (its folder names): text, never markup
+    for (const select of [picker, this.$('.ge-from-class'), this.$('.ge-to-class')]) {
+      select.replaceChildren(...choices.map((c, i) => new Option(c, String(i))));
+    }
     this.$('.ge-class-row').hidden = !choices.length;
     this.$('.ge-class-row').firstChild.textContent = meta.classes.length ? 'Class ' : 'Mode ';
-    for (const which of ['.ge-from-class', '.ge-to-class']) {
-      this.$(which).innerHTML = picker.innerHTML;
-    }
     this.$('.ge-morph').hidden = !meta.classes.length;
     this.drawPad();
   }
@@ -316,12 +322,30 @@ class Explorer {
     return z;
   }
 
+  // The interpolation's two ends (seeds or pasted latents) and class weights; null with a message if a latent is bad.
+  ends() {
+    try {
+      const k = this.meta.classes.length;
+      return { z0: this.endpoint('from'), z1: this.endpoint('to'),
+               a: rt.oneHot(k, k ? this.choice(this.$('.ge-from-class')) : null),
+               b: rt.oneHot(k, k ? this.choice(this.$('.ge-to-class')) : null) };
+    } catch (e) {
+      this.$('.ge-anim-caption').textContent = e.message;
+      return null;
+    }
+  }
+
+  async drawInterpolation({ z0, z1, a, b }, t) {
+    const label = this.meta.classes.length ? a.map((v, i) => v + (b[i] - v) * t) : null;
+    const image = await rt.generate(this.ort, this.meta, [slerp(z0, z1, t)], [label]);
+    rt.paint(this.$('.ge-anim'), rt.toBytes(this.meta, image));
+    this.$('.ge-anim-caption').textContent = `t = ${t.toFixed(2)} (slerp)`;
+  }
+
   togglePlay() {
     if (this.playing) { this.playing = false; this.$('.ge-play').textContent = 'Play'; return; }
-    let z0, z1;
-    try { z0 = this.endpoint('from'); z1 = this.endpoint('to'); } catch (e) { this.$('.ge-anim-caption').textContent = e.message; return; }
-    const k = this.meta.classes.length;
-    const a = rt.oneHot(k, k ? this.choice(this.$('.ge-from-class')) : null), b = rt.oneHot(k, k ? this.choice(this.$('.ge-to-class')) : null);
+    const ends = this.ends();
+    if (!ends) return;
     this.playing = true;
     this.$('.ge-play').textContent = 'Pause';
     const start = performance.now();
@@ -329,11 +353,7 @@ class Explorer {
       if (!this.playing) return;
       const period = Number(this.$('.ge-speed').value) * 1000;
       const phase = ((performance.now() - start) % (2 * period)) / period;
-      const t = phase <= 1 ? phase : 2 - phase; // there and back
-      const label = k ? a.map((v, i) => v + (b[i] - v) * t) : null;
-      const image = await rt.generate(this.ort, this.meta, [slerp(z0, z1, t)], [label]);
-      rt.paint(this.$('.ge-anim'), rt.toBytes(this.meta, image));
-      this.$('.ge-anim-caption').textContent = `t = ${t.toFixed(2)} (slerp)`;
+      await this.drawInterpolation(ends, phase <= 1 ? phase : 2 - phase); // there and back
       requestAnimationFrame(frame);
     };
     requestAnimationFrame(frame);
