@@ -86,7 +86,7 @@ class DrawingGuess {
   async load(key) {
     this.meta = null;
     try {
-      this.ort = await rt.loadRuntime(this.version);
+      this.ort = await rt.loadRuntime(this.version, (text) => this.status(text));
       const meta = await rt.modelMeta(key);
       if (!meta.encoder_url) { this.status(`${meta.label} has no encoder: "Find in model" still works.`); return; }
       await Promise.all([rt.session(this.ort, meta.generator_url), rt.session(this.ort, meta.encoder_url)]);

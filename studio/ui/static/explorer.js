@@ -131,7 +131,7 @@ class Explorer {
   async load(key) {
     if (!key) return this.fail(`${rt.UNAVAILABLE}: no model is loaded.`);
     try {
-      this.ort = await rt.loadRuntime(this.version);
+      this.ort = await rt.loadRuntime(this.version, (text) => { this.$('.ge-status').textContent = text; });
       const meta = await rt.modelMeta(key);
       await rt.session(this.ort, meta.generator_url);
       this.meta = meta;

@@ -20,12 +20,23 @@ export function onModelChange(callback) {
   window.addEventListener('gan-model', (event) => callback(event.detail));
 }
 
-export async function loadRuntime(version) {
+// The server answers 503 while its first start is still fetching the runtime: wait for it (~30 s).
+async function runtimeReady(folder, onWait) {
+  for (let attempt = 0; attempt < 36; attempt++) {
+    const answer = await fetch(folder + 'ort.wasm.min.mjs', { method: 'HEAD' }).catch(() => null);
+    if (!answer || answer.status !== 503) return;
+    onWait?.('The in-browser runtime is still being prepared on the server (its first start); this tab will start by itself…');
+    await new Promise((ok) => setTimeout(ok, 5000));
+  }
+}
+
+export async function loadRuntime(version, onWait) {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function') {
     throw new Unavailable(`${UNAVAILABLE}: this browser has no WebAssembly. Every other tab works as before.`);
   }
   ortLoading ??= (async () => {
     const folder = base(`explorer/runtime/${version}/`);
+    await runtimeReady(folder, onWait);
     let ort;
     try {
       ort = await import(folder + 'ort.wasm.min.mjs');
