@@ -32,6 +32,9 @@ CANDIDATES = {  # name: (flags, conditional)
     "fast": (recipe_flags("fast", False), False),  # the Train tab's default, unconditional
     "fast-cond": (recipe_flags("fast", True), True),
     "fast-modes20": ([f if f != "40" else "20" for f in recipe_flags("fast", False)], False),
+    # issue #35: R3GAN's objective (RpGAN + R1 + R2, annealed) on the fast recipe
+    "fast-rpgan": (recipe_flags("fast", False) + ["--loss", "rpgan", "--r1", "0.5", "--r2", "0.5",
+                                                  "--penalty-end", "0.1"], False),
 }
 MARKS = (1, 2, 3, 5)
 

@@ -56,9 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     a("--r2", type=float, help="gamma of the R2 penalty: R1 on generated images (0: off)")
     a("--penalty-end", type=float,
       help="R1/R2 weight at the end of the run as a fraction of the start, cosine schedule (1: constant)")
-    a("--diffaugment", action="store_true",
-      help="DiffAugment: random brightness, contrast, shifts and cutout on every image D sees, real or generated "
-           "(for small data sets: a few thousand images or fewer)")
+    a("--diffaugment", nargs="?", const="color,translation,cutout", default="", metavar="POLICY",
+      help="DiffAugment on every image D sees, real or generated (small data sets): a comma-separated policy "
+           "of color, translation, cutout (no value: all three)")
     a("--precision", choices=PRECISIONS, default="fp32",
       help="fp32, or bf16: forward passes in bfloat16 autocast, ~1.4x faster on CPUs with AVX512-BF16/AMX "
            "but many times slower on CPUs without them, e.g. AVX2 only (weights and optimiser stay fp32; "

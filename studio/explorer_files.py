@@ -69,6 +69,7 @@ class ModelGraphs:
     def __init__(self, registry: ModelRegistry, folder: Path):
         self.registry, self.folder = registry, Path(folder)
         self._locks: dict[str, threading.Lock] = {}
+        self._stems: dict[str, tuple[LoadedModel, str]] = {}  # key -> (the loaded model, its files' stem)
         self._guard = threading.Lock()
 
     def meta(self, key: str) -> dict:
@@ -77,7 +78,11 @@ class ModelGraphs:
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
-            stem = f"{re.sub(r'[^A-Za-z0-9_-]', '_', key)}-{file_sha256(m.path)[:16]}-v{GRAPHS_FORMAT}"
+            known = self._stems.get(key)
+            if known is None or known[0] is not m:  # hashed once per loaded model, not per visitor
+                stem = f"{re.sub(r'[^A-Za-z0-9_-]', '_', key)}-{file_sha256(m.path)[:16]}-v{GRAPHS_FORMAT}"
+                self._stems[key] = known = (m, stem)
+            stem = known[1]
             meta_path = self.folder / f"{stem}.json"
             if not meta_path.is_file():
                 self._export(m, stem, meta_path)

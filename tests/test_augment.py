@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 
 from gan.training.augment import brightness_contrast, cutout, diff_augment, translation
@@ -49,7 +50,19 @@ def test_brightness_and_contrast_change_each_image_differently():
 def test_a_training_run_with_diffaugment(tmp_path, mnist_dir):
     from conftest import run_training
 
-    checkpoint = run_training(tmp_path / "run", steps=6, diffaugment=True, limit=256, loss="rpgan", r1=0.5, r2=0.5)
-    assert checkpoint.exists()
+    checkpoint = run_training(tmp_path / "run", steps=6, diffaugment="translation,cutout", limit=256, loss="rpgan",
+                              r1=0.5, r2=0.5)
     meta = json.loads(checkpoint.with_suffix(".json").read_text())
-    assert meta["config"]["diffaugment"] is True  # the recipe is in the checkpoint's sidecar
+    assert meta["config"]["diffaugment"] == "translation,cutout"  # the recipe is in the checkpoint's sidecar
+
+
+def test_a_policy_names_known_parts_only():
+    from gan.training.config import TrainConfig, resolve
+
+    with pytest.raises(ValueError, match="diffaugment"):
+        resolve(TrainConfig(dataset="mnist", diffaugment="translation,rotate"))
+    with pytest.raises(ValueError, match="policy"):
+        diff_augment(torch.zeros(1, 1, 28, 28), "blur")
+    torch.manual_seed(3)
+    shifted_only = diff_augment(torch.ones(8, 1, 28, 28), "translation")
+    assert set(shifted_only.unique().tolist()) <= {0.0, 1.0}  # no colour change without "color"

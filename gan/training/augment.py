@@ -1,9 +1,9 @@
 """DiffAugment (Zhao, Liu, Lin, Zhu, Han, "Differentiable Augmentation for Data-Efficient GAN
-Training", NeurIPS 2020): every image the discriminator sees, real or generated, is randomly
-changed in brightness and contrast, shifted by up to 1/8 of its size and has a square of half its
-size cut out. The changes are differentiable, so the generator still learns through them, and D
-cannot memorise a small training set (a visitor's zip of a few hundred pictures). Grey images:
-the colour part is brightness and contrast only.
+Training", NeurIPS 2020): every image the discriminator sees, real or generated, is changed at
+random by the policy's parts, in order: `color` (brightness and contrast; grey images have no
+saturation), `translation` (a shift of up to 1/8 of the size) and `cutout` (a square of half the
+size blanked). The changes are differentiable, so the generator still learns through them, and D
+cannot memorise a small training set (a visitor's zip of a few hundred pictures).
 """
 
 from __future__ import annotations
@@ -44,5 +44,18 @@ def cutout(x: torch.Tensor, ratio: float = 0.5) -> torch.Tensor:
     return x * (~inside)[:, None].to(x.dtype)
 
 
-def diff_augment(x: torch.Tensor) -> torch.Tensor:
-    return cutout(translation(brightness_contrast(x)))
+PARTS = {"color": brightness_contrast, "translation": translation, "cutout": cutout}
+
+
+def parse_policy(policy: str) -> list[str]:
+    parts = [p.strip() for p in policy.split(",") if p.strip()]
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown or not parts:
+        raise ValueError(f"DiffAugment policy {policy!r}: use a comma-separated list of {', '.join(PARTS)}")
+    return parts
+
+
+def diff_augment(x: torch.Tensor, policy: str = "color,translation,cutout") -> torch.Tensor:
+    for part in parse_policy(policy):
+        x = PARTS[part](x)
+    return x

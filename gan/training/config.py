@@ -15,6 +15,7 @@ from gan.data.folders import PREFIX as FOLDER_PREFIX
 from gan.data.folders import class_names, folder_of, is_folder_dataset, short_name
 from gan.data.idx import DATASETS, DataError
 from gan.models import PRESETS
+from gan.training.augment import PARTS as AUGMENTATIONS
 from gan.training.losses import LOSSES
 
 
@@ -40,7 +41,7 @@ class TrainConfig:
     r1: float | None = None  # gamma of the R1 penalty on D's gradient at real images (0: off)
     r2: float | None = None  # gamma of R2, the same penalty at generated images (0: off)
     penalty_end: float | None = None  # R1/R2 weight at the last step, as a fraction of the first (cosine)
-    diffaugment: bool = False  # DiffAugment on everything D sees (gan/training/augment.py): for small data sets
+    diffaugment: str = ""  # DiffAugment policy on everything D sees, e.g. "translation,cutout" (gan/training/augment.py)
     precision: str = "fp32"  # "bf16": forward passes under bfloat16 autocast (weights, optimiser and EMA stay fp32)
     seed: int = 0
     data_dir: str | None = None
@@ -120,6 +121,8 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         (0 < cfg.penalty_end <= 1, f"--penalty-end must lie in (0, 1] (1: constant), got {cfg.penalty_end}"),
         (cfg.precision in PRECISIONS, f"unknown precision {cfg.precision!r}; choose one of: {', '.join(PRECISIONS)}"),
         (cfg.limit is None or cfg.limit > 0, f"--limit must be positive, got {cfg.limit}"),
+        (not cfg.diffaugment or {p.strip() for p in cfg.diffaugment.split(",")} <= set(AUGMENTATIONS),
+         f"--diffaugment takes a comma-separated list of {', '.join(AUGMENTATIONS)}, got {cfg.diffaugment!r}"),
         (min(cfg.sample_every, cfg.checkpoint_every, cfg.log_every) > 0, "--*-every intervals must be positive"),
         (cfg.snapshot_every >= 0, "--snapshot-every must be 0 (off) or positive"),
         (cfg.device in ("auto", "cpu", "cuda", "mps") or cfg.device.startswith("cuda:"),

@@ -136,7 +136,9 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
             out = net(images, labels, classes=aux)
         return tuple(None if t is None else t.float() for t in (out if aux else (out, None, None)))
 
-    seen = diff_augment if cfg.diffaugment else (lambda images: images)  # what D sees of every image
+    def seen(images: torch.Tensor) -> torch.Tensor:  # what D sees of every image
+        return diff_augment(images, cfg.diffaugment) if cfg.diffaugment else images
+
     for j in range(cfg.d_steps):
         x, y = batches[step * cfg.d_steps + j]
         y = y if conditional else None
