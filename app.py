@@ -89,8 +89,9 @@ def main(argv=None) -> None:
     from starlette.middleware import Middleware
 
     from gan.data.pictures import restrict_pillow
+    from gan.fileio import cache_dir
     from studio.actions import Studio
-    from studio.browser_runtime import BrowserRuntime, cache_root
+    from studio.browser_runtime import BrowserRuntime
     from studio.drawing import MAX_PICTURE_MB
     from studio.explorer_files import ModelGraphs, routes
     from studio.guard import RequestGuard
@@ -107,7 +108,7 @@ def main(argv=None) -> None:
     log.info("loaded %d model(s) from %s; skipped %d", len(registry.models), args.checkpoints, len(registry.skipped))
     outputs = OutputFiles.in_gradio_cache()
     studio = Studio(registry, outputs)
-    graphs = ModelGraphs(registry, cache_root() / "graphs")
+    graphs = ModelGraphs(registry, cache_dir() / "graphs")
     studio.warm_up(then=graphs.export_all)  # the page serves at once; neighbours say "building" meanwhile
     runtime = BrowserRuntime()
     runtime.start()  # the first start fetches onnxruntime-web in the background

@@ -48,3 +48,11 @@ def file_sha256(*paths: str | Path) -> str:
             while chunk := file.read(1 << 20):
                 h.update(chunk)
     return h.hexdigest()
+
+
+def cache_dir() -> Path:
+    """GAN_CACHE_DIR, else the user's cache folder: training-set indexes, the browser runtime, exported
+    graphs. Shared by every checkout on the machine."""
+    if os.environ.get("GAN_CACHE_DIR"):
+        return Path(os.environ["GAN_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gan-studio"

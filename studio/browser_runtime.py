@@ -26,7 +26,6 @@ import gzip
 import hashlib
 import io
 import logging
-import os
 import sys
 import tarfile
 import threading
@@ -35,7 +34,7 @@ from pathlib import Path
 
 import brotli
 
-from gan.fileio import atomic_write
+from gan.fileio import atomic_write, cache_dir
 
 log = logging.getLogger("gan_studio")
 
@@ -76,15 +75,8 @@ class RuntimeUnavailable(Exception):
     pass
 
 
-def cache_root() -> Path:
-    """GAN_CACHE_DIR, else the user's cache folder (shared by every checkout on the machine)."""
-    if os.environ.get("GAN_CACHE_DIR"):
-        return Path(os.environ["GAN_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gan-studio"
-
-
 def default_dir() -> Path:
-    return cache_root() / f"onnxruntime-web-{VERSION}"
+    return cache_dir() / f"onnxruntime-web-{VERSION}"
 
 
 def integrity_of(data: bytes) -> str:

@@ -17,7 +17,6 @@ a copied training image at 0%. A model's memorisation figure is the share of its
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,15 +29,11 @@ from safetensors.torch import save as save_safetensors_bytes
 
 from gan.data.idx import SPLIT_FILES, DataError, find_data_dir, load_dataset, to_model_range
 from gan.evaluation.evaluator_net import embed, evaluator_path, load_classifier
-from gan.fileio import atomic_write, file_sha256
+from gan.fileio import atomic_write, cache_dir, file_sha256
 from gan.sampling.images import make_grid
 
 K = 8
 CHUNK = 2_000  # rows per matrix product: a 6 MB float buffer, which stays in cache
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("GAN_CACHE_DIR") or Path.home() / ".cache" / "gan-studio")
 
 
 def evaluator_folder(evaluator_dir) -> tuple[Path, ...]:
