@@ -47,15 +47,19 @@ def cutout(x: torch.Tensor, ratio: float = 0.5) -> torch.Tensor:
 PARTS = {"color": brightness_contrast, "translation": translation, "cutout": cutout}
 
 
+def is_policy(policy: str) -> bool:
+    parts = [p.strip() for p in policy.split(",")]
+    return bool(parts) and all(p in PARTS for p in parts)
+
+
 def parse_policy(policy: str) -> list[str]:
-    parts = [p.strip() for p in policy.split(",") if p.strip()]
-    unknown = [p for p in parts if p not in PARTS]
-    if unknown or not parts:
+    if not is_policy(policy):
         raise ValueError(f"DiffAugment policy {policy!r}: use a comma-separated list of {', '.join(PARTS)}")
-    return parts
+    return [p.strip() for p in policy.split(",")]
 
 
 def diff_augment(x: torch.Tensor, policy: str = "color,translation,cutout") -> torch.Tensor:
+    x = x.float()  # the random parts are drawn in float32, whatever precision the generator ran in
     for part in parse_policy(policy):
         x = PARTS[part](x)
     return x

@@ -16,6 +16,7 @@ from gan.data.folders import class_names, folder_of, is_folder_dataset, short_na
 from gan.data.idx import DATASETS, DataError
 from gan.models import PRESETS
 from gan.training.augment import PARTS as AUGMENTATIONS
+from gan.training.augment import is_policy
 from gan.training.losses import LOSSES
 
 
@@ -121,7 +122,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         (0 < cfg.penalty_end <= 1, f"--penalty-end must lie in (0, 1] (1: constant), got {cfg.penalty_end}"),
         (cfg.precision in PRECISIONS, f"unknown precision {cfg.precision!r}; choose one of: {', '.join(PRECISIONS)}"),
         (cfg.limit is None or cfg.limit > 0, f"--limit must be positive, got {cfg.limit}"),
-        (not cfg.diffaugment or {p.strip() for p in cfg.diffaugment.split(",")} <= set(AUGMENTATIONS),
+        (not cfg.diffaugment or is_policy(cfg.diffaugment),
          f"--diffaugment takes a comma-separated list of {', '.join(AUGMENTATIONS)}, got {cfg.diffaugment!r}"),
         (min(cfg.sample_every, cfg.checkpoint_every, cfg.log_every) > 0, "--*-every intervals must be positive"),
         (cfg.snapshot_every >= 0, "--snapshot-every must be 0 (off) or positive"),

@@ -170,7 +170,7 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
     d.requires_grad_(False)  # G's step needs gradients through D, not for D
     with autocast(device, cfg.precision):
         fake = G(noise(), y)
-    out, class_logits, twin_logits = discriminate(d, seen(fake.float()) if cfg.diffaugment else fake, y)
+    out, class_logits, twin_logits = discriminate(d, seen(fake), y)
     paired = None
     if cfg.loss in PAIRED_LOSSES:  # the last real batch, judged again by the updated D
         with torch.no_grad():
