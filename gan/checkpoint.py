@@ -51,6 +51,16 @@ def generator_meta(*, name: str, dataset: str, class_names: list[str], arch: str
     }
 
 
+def is_generator_sidecar(path: str | Path) -> bool:
+    """Whether a .json sidecar describes a generator: encoders and the evaluators' classifiers say
+    another `kind`. A sidecar that cannot be read at all may be a broken generator: loading it then
+    reports what is wrong, rather than hiding it."""
+    try:
+        return json.loads(Path(path).read_text()).get("kind", "generator") == "generator"
+    except (OSError, ValueError, AttributeError):
+        return True
+
+
 class CheckpointError(RuntimeError):
     """A checkpoint is missing, truncated, corrupted, or does not match its architecture."""
 

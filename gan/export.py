@@ -18,13 +18,11 @@ import json
 import sys
 from pathlib import Path
 
-from gan.checkpoint import CheckpointError, load_generator
+from gan.checkpoint import CheckpointError, is_generator_sidecar, load_generator
 from gan.fileio import atomic_write
 from gan.inversion.encoder_net import load_encoder
-from gan.sampling.directions import principal_directions
+from gan.sampling.directions import NUM_DIRECTIONS, principal_directions
 from gan.sampling.onnx_graphs import encoder_onnx, explorer_meta, generator_onnx
-
-NUM_DIRECTIONS = 8  # as many as the app's sliders
 
 
 def export_checkpoint(checkpoint: Path, out_dir: Path | None = None) -> list[Path]:
@@ -44,10 +42,10 @@ def export_checkpoint(checkpoint: Path, out_dir: Path | None = None) -> list[Pat
 
 
 def generator_checkpoints(folder: Path) -> list[Path]:
-    """Generator weights under `folder`: those with a JSON sidecar, not encoders or evaluators."""
+    """Generator weights under `folder`: a sidecar of kind generator beside them, as the app's picker
+    takes them (encoders and evaluators say another kind)."""
     return sorted(p for p in folder.rglob("*.safetensors")
-                  if not p.name.endswith(".encoder.safetensors") and p.with_suffix(".json").exists()
-                  and "evaluators" not in p.parts)
+                  if p.with_suffix(".json").exists() and is_generator_sidecar(p.with_suffix(".json")))
 
 
 def main(argv: list[str] | None = None) -> int:

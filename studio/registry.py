@@ -6,7 +6,6 @@ files (.pt/.pth/.pkl/.ckpt) are listed as skipped and never opened, since unpick
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -15,16 +14,15 @@ from pathlib import Path
 
 import torch
 
-from gan.checkpoint import CheckpointError, load_generator
+from gan.checkpoint import CheckpointError, is_generator_sidecar, load_generator
 from gan.data.folders import is_folder_dataset, short_name
 from gan.evaluation.evaluator_net import load_classifier
 from gan.inversion.encoder_net import load_encoder
-from gan.sampling.directions import principal_directions
+from gan.sampling.directions import NUM_DIRECTIONS, principal_directions
 
 log = logging.getLogger("gan_studio")
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".ckpt", ".bin")
 DATASET_TITLES = {"mnist": "MNIST digits", "fashion": "Fashion-MNIST"}
-NUM_DIRECTIONS = 8
 PROJECT_PRESETS = ("dcgan", "mlp")
 
 
@@ -156,21 +154,12 @@ class ModelRegistry:
         elif path.suffix == ".safetensors":
             self._load(path)
         elif path.suffix == ".json" and not path.with_suffix(".safetensors").exists():
-            if self._is_generator_meta(path):
+            if is_generator_sidecar(path):
                 self._skip(path, "metadata without its .safetensors weights")
-
-    @staticmethod
-    def _is_generator_meta(path: Path) -> bool:
-        """Sidecars of other kinds (the evaluators' classifiers) are not for the picker. A sidecar
-        that cannot be read at all may be a broken generator: report it rather than hide it."""
-        try:
-            return json.loads(path.read_text()).get("kind", "generator") == "generator"
-        except (OSError, ValueError, AttributeError):
-            return True
 
     def _load(self, path: Path) -> None:
         key = str(path.relative_to(self.folder).with_suffix(""))
-        if not self._is_generator_meta(path.with_suffix(".json")):
+        if not is_generator_sidecar(path.with_suffix(".json")):
             return
         try:
             generator, meta = load_generator(path)

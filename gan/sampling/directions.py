@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import torch
 
+NUM_DIRECTIONS = 8  # the sliders': the app's and the browser explorer's (gan/export.py)
+
 
 @torch.inference_mode()
-def principal_directions(generator: torch.nn.Module, k: int = 8, n: int = 2048, seed: int = 0,
+def principal_directions(generator: torch.nn.Module, k: int = NUM_DIRECTIONS, n: int = 2048, seed: int = 0,
                          batch: int = 512) -> torch.Tensor:
     """[k, latent_dim] unit-norm latent directions, strongest pixel-space variation first."""
     g = torch.Generator().manual_seed(seed)
