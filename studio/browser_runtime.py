@@ -150,9 +150,6 @@ class BrowserRuntime:
             log.warning("the in-browser explorer is off: %s. Fetch the runtime by hand: python -m studio.browser_runtime "
                         "[--tarball onnxruntime-web-%s.tgz]", e, VERSION)
 
-    def wait(self, timeout: float) -> bool:
-        return self._ready.wait(timeout)
-
     def folder(self) -> Path | None:
         return self.path if self._ready.is_set() else None
 

@@ -9,14 +9,12 @@ import gradio as gr
 
 from gan.inversion.search import DEFAULT_STEPS, MAX_STEPS
 
-from ..browser_runtime import VERSION
 from ..drawing import MAX_PICTURE_MB
 from ..registry import NUM_DIRECTIONS
+from .in_browser import browser_panel
 from .serving import LenientSlider
 
 # The brush ready when the tab opens, so the first stroke draws.
-GUESS = ("import(new URL('explorer/static/drawing_guess.js', document.baseURI).href)"
-         f".then((m) => m.mount(element, '{VERSION}'))")
 SELECT_BRUSH = ("() => setTimeout(() => { const b = document.querySelector('#drawing-canvas button[aria-label=Brush]'); "
                 "if (b && !b.classList.contains('selected')) b.click(); }, 300)")
 
@@ -57,8 +55,7 @@ def build(first_model: str | None) -> DrawingTab:
                                       info="0: the encoder's first guess (instant); more: closer, slower")
                 find = gr.Button("Find in model", variant="primary", elem_id="find-drawing")
                 # The encoder's guess, redrawn in the browser after every stroke (studio/ui/static/drawing_guess.js)
-                gr.HTML(first_model or "", html_template='<div data-model="${value}"></div>', js_on_load=GUESS,
-                        elem_id="drawing-guess", apply_default_css=False)
+                browser_panel("drawing_guess.js", first_model, "drawing-guess")
             with gr.Column(scale=2):
                 with gr.Row():
                     seen = gr.Image(format="png", type="pil", label="Your picture as the model sees it (28×28)",

@@ -9,17 +9,10 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ..browser_runtime import VERSION
 from ..registry import NUM_DIRECTIONS
 from .drawing_tab import send_to
+from .in_browser import ANNOUNCE_MODEL, browser_panel
 
-# Gradio runs this with `element` bound to the gr.HTML's root; the module URL is relative to the
-# page, so the app also works under a path prefix.
-MOUNT = ("import(new URL('explorer/static/explorer.js', document.baseURI).href)"
-         f".then((m) => m.mount(element, '{VERSION}'))")
-# Every model change tells the in-browser parts (explorer, drawing guess) which model to load.
-ANNOUNCE_MODEL = ("(key) => { window.ganModel = key; "
-                  "window.dispatchEvent(new CustomEvent('gan-model', {detail: key})); return []; }")
 EXPLORER_STATE = "() => { const e = window.ganExplorer; return e && e.meta ? [e.$('.ge-latent').value, e.className()] : ['', '']; }"
 
 
@@ -35,8 +28,7 @@ class ExploreTab:
 
 def build(first_model: str | None) -> ExploreTab:
     with gr.Tab("Explore (runs in your browser)", id="explore"):
-        panel = gr.HTML(first_model or "", html_template='<div data-model="${value}"></div>', js_on_load=MOUNT,
-                        elem_id="explorer", apply_default_css=False)
+        panel = browser_panel("explorer.js", first_model, "explorer")
         latent = gr.Textbox(visible=False)
         klass = gr.Textbox(visible=False)
         with gr.Row():
@@ -47,6 +39,7 @@ def build(first_model: str | None) -> ExploreTab:
 
 
 def wire(page, tab: ExploreTab) -> None:
+    # every model change tells the in-browser parts (explorer, drawing guess) which model to load
     page.model.change(None, page.model, None, js=ANNOUNCE_MODEL, api_name=False)
     sliders, interpolate = page.sliders, page.interpolate
     serve_sliders = page.serve(page.studio.slider_image)

@@ -160,17 +160,9 @@ class DrawingGuess {
     const t0 = performance.now();
     const meta = this.meta, [lo, hi] = meta.output_range;
     const k = meta.classes.length, m = meta.modes.length, candidates = Math.max(1, k || m);
-    const x = new Float32Array(candidates * 784);
-    for (let c = 0; c < candidates; c++) for (let i = 0; i < 784; i++) x[c * 784 + i] = lo + picture[i] * (hi - lo);
-    const feeds = { pictures: new this.ort.Tensor('float32', x, [candidates, 1, 28, 28]) };
+    const x = picture.map((v) => lo + v * (hi - lo)); // the model's output range
     const labels = Array.from({ length: candidates }, (_, c) => rt.oneHot(k, c));
-    if (k) {
-      const y = new Float32Array(candidates * k);
-      labels.forEach((row, c) => y.set(row, c * k));
-      feeds.labels = new this.ort.Tensor('float32', y, [candidates, k]);
-    }
-    const encoder = await rt.session(this.ort, meta.encoder_url);
-    const z = (await encoder.run(feeds)).z.data;
+    const z = await rt.encode(this.ort, meta, labels.map(() => x), labels);
     const d = meta.latent_dim;
     // one start per class (conditional) or per mode (self-conditioned), the closest in pixels wins, as on the server
     const latents = Array.from({ length: candidates }, (_, c) => rt.inMode(meta, z.slice(c * d, (c + 1) * d), m ? c : null));

@@ -371,5 +371,3 @@ export function mount(element, version) {
   rt.onModelChange((key) => { explorer.playing = false; explorer.load(key); });
   return explorer;
 }
-
-export { quantiles };

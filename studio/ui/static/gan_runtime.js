@@ -90,20 +90,30 @@ export function oneHot(k, index) {
   return v;
 }
 
+// rows (Float32Arrays of `width` values) as one [rows, ...shape] float32 tensor
+function batch(ort, rows, width, shape = [width]) {
+  const data = new Float32Array(rows.length * width);
+  rows.forEach((row, i) => data.set(row, i * width));
+  return new ort.Tensor('float32', data, [rows.length, ...shape]);
+}
+
 // latents: array of Float32Array; labels: array of Float32Array class weights (conditional models).
 export async function generate(ort, meta, latents, labels) {
   const g = await session(ort, meta.generator_url);
-  const n = latents.length, d = meta.latent_dim, k = meta.classes.length;
-  const z = new Float32Array(n * d);
-  latents.forEach((row, i) => z.set(row, i * d));
-  const feeds = { z: new ort.Tensor('float32', z, [n, d]) };
-  if (k) {
-    const y = new Float32Array(n * k);
-    labels.forEach((row, i) => y.set(row, i * k));
-    feeds.labels = new ort.Tensor('float32', y, [n, k]);
-  }
+  const k = meta.classes.length;
+  const feeds = { z: batch(ort, latents, meta.latent_dim) };
+  if (k) feeds.labels = batch(ort, labels, k);
   const out = await g.run(feeds);
   return out.images.data; // n * 784 floats in meta.output_range
+}
+
+// pictures: array of 784 floats in meta.output_range; labels as for generate. -> n * latent_dim floats
+export async function encode(ort, meta, pictures, labels) {
+  const e = await session(ort, meta.encoder_url);
+  const k = meta.classes.length;
+  const feeds = { pictures: batch(ort, pictures, 784, [1, 28, 28]) };
+  if (k) feeds.labels = batch(ort, labels, k);
+  return (await e.run(feeds)).z.data;
 }
 
 // Images as the server's to_uint8 makes them: ((x - lo) / (hi - lo)) clamped to [0, 1], * 255, rounded.
