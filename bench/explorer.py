@@ -20,9 +20,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,6 +27,7 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+from load import start_app  # bench/ is on the path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -86,12 +84,6 @@ DRAG = """async ([selector, seconds]) => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -100,22 +92,6 @@ def cpu_seconds(pid: int) -> float:
 def quantiles(values) -> str:
     v = np.asarray(values, dtype=float)
     return f"p50 {np.percentile(v, 50):.1f} ms, p90 {np.percentile(v, 90):.1f}, p95 {np.percentile(v, 95):.1f} (n={len(v)})"
-
-
-def start_app(checkpoints: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_TEMP_DIR": tempfile.mkdtemp()}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--checkpoints", checkpoints, "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("the app did not start")
 
 
 def settle(pid: int, most: float = 0.05, window_s: float = 2.0, limit_s: float = 300) -> None:
@@ -180,7 +156,7 @@ def main() -> None:
 
     print(f"CPU: {next(l for l in open('/proc/cpuinfo') if l.startswith('model name')).split(':')[1].strip()}, "
           f"{os.cpu_count()} cores")
-    proc, url = start_app(args.checkpoints)
+    proc, url = start_app(args.checkpoints, GRADIO_TEMP_DIR=tempfile.mkdtemp())
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from load import start_app  # bench/ is on the path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,18 +36,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--settle", type=float, default=60, help="seconds left alone before measuring")
     ap.add_argument("--window", type=float, default=30, help="seconds measured")
-    ap.add_argument("--port", type=int, default=7893)
     args = ap.parse_args()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_TEMP_DIR": tempfile.mkdtemp()}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(args.port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, _ = start_app(str(ROOT / "checkpoints"), GRADIO_TEMP_DIR=tempfile.mkdtemp())
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{args.port}/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
         time.sleep(args.settle)
         hz = os.sysconf("SC_CLK_TCK")
         before = thread_ticks(proc.pid)

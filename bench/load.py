@@ -39,13 +39,14 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_app(checkpoints: str, concurrency: int) -> tuple[subprocess.Popen, str]:
+def start_app(checkpoints: str, concurrency: int = 2, **env: str) -> tuple[subprocess.Popen, str]:
+    """`python app.py` on a free loopback port (extra environment variables in `env`), once it answers."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--checkpoints", checkpoints, "--port", str(port),
                              "--concurrency", str(concurrency)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
+                            stderr=subprocess.DEVNULL, env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", **env})
     url = f"http://127.0.0.1:{port}/"
     for _ in range(600):
         try:
