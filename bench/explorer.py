@@ -27,7 +27,7 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
-from load import start_app  # bench/ is on the path when run as a script
+from load import rss_mb, start_app  # bench/ is on the path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -211,13 +211,15 @@ def main() -> None:
               f"server tab {1000 * server_cpu / args.moves:.2f}")
 
         assets = explorer_assets(url, args.model)
-        cpu0 = cpu_seconds(proc.pid)
+        cpu0, rss0 = cpu_seconds(proc.pid), rss_mb(proc.pid)
+        Path(f"/proc/{proc.pid}/clear_refs").write_text("5")  # peak RSS (VmHWM) counts from here
         t0 = time.perf_counter()
         times, errors = visitor_load(url, assets, args.visitors)
         wall = time.perf_counter() - t0
         print(f"{args.visitors} visitors opening the explorer at once ({len(assets)} assets each): {errors} errors, "
               f"asset loads {quantiles(times).replace('(n=', 'p99 %.0f ms (n=' % np.percentile(times, 99))}, "
-              f"all done in {wall:.1f} s, server CPU {cpu_seconds(proc.pid) - cpu0:.1f} s")
+              f"all done in {wall:.1f} s, server CPU {cpu_seconds(proc.pid) - cpu0:.1f} s, "
+              f"app peak RSS +{rss_mb(proc.pid, 'VmHWM') - rss0:.0f} MB over {rss0:.0f} MB")
     finally:
         proc.terminate()
         proc.wait(timeout=20)
