@@ -18,6 +18,8 @@ Configuration (flags win over environment variables):
   GAN_RUNS_DIR         where runs started from the page are written (default: runs/ beside this file)
   GAN_CACHE_DIR        where the browser runtime and exported graphs are kept (default ~/.cache/gan-studio)
   GAN_UPLOAD_GRACE_S   seconds an upload is kept after the last action that used it (default 30)
+  GAN_UPLOAD_UNUSED_S  seconds an upload that no action used is kept (default 300)
+  GAN_TRUSTED_PROXIES  comma-separated addresses of proxies whose X-Forwarded-For is believed (default none)
   GAN_MAX_STEPS, GAN_RUNS_MB, GAN_UPLOAD_MB, GAN_MAX_IMAGES   Train tab caps (see README)
 """
 
@@ -52,6 +54,18 @@ def auth_from_env() -> tuple[str, str] | None:
     return user, password
 
 
+MAX_LOG_CHARS = 2_000  # of one record's message; a traceback keeps its last MAX_LOG_CHARS * 4
+
+
+def bounded_log_record(record: logging.LogRecord) -> bool:
+    message = record.getMessage()
+    if len(message) > MAX_LOG_CHARS:
+        record.msg, record.args = message[:MAX_LOG_CHARS] + f"… ({len(message):,} characters)", None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)[-MAX_LOG_CHARS * 4:]
+    return True
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     from studio.access import env_flag
 
@@ -71,11 +85,15 @@ def parse_args(argv=None) -> argparse.Namespace:
                     help="the Train tab on a public page too (needs GAN_AUTH)")
     ap.add_argument("--runs-dir", default=os.environ.get("GAN_RUNS_DIR", str(ROOT / "runs")),
                     help="where runs started from the page go (default runs/)")
+    ap.add_argument("--print-routes", action="store_true",
+                    help="print every route the app would serve, with its request-body cap, and exit")
     return ap.parse_args(argv)
 
 
 def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(bounded_log_record)  # a visitor's value can never fill the log
     args = parse_args(argv)
     # Settings first: a refusal must come before anything loads (and before torch starts threads).
     from studio.access import training_allowed
@@ -94,13 +112,14 @@ def main(argv=None) -> None:
     from studio.browser_runtime import BrowserRuntime
     from studio.drawing import MAX_PICTURE_MB
     from studio.explorer_files import ModelGraphs, routes
-    from studio.guard import RequestGuard
+    from studio.guard import BodyCaps, RequestGuard
     from studio.outputs import OutputFiles
     from studio.registry import ModelRegistry
     from studio.training import LiveTraining, TrainingLimits
     from studio.ui.page import build_app
     from studio.ui.quiet_queue import quieten
-    from studio.ui.serving import Server, Uploads
+    from studio.ui.serving import Server
+    from studio.upload_files import UploadFiles, UploadQuota
     from studio.uploads import UploadLimits
 
     restrict_pillow()  # every picture this process opens, Gradio's included: the allow-listed formats only
@@ -109,9 +128,10 @@ def main(argv=None) -> None:
     outputs = OutputFiles.in_gradio_cache()
     studio = Studio(registry, outputs)
     graphs = ModelGraphs(registry, cache_dir() / "graphs")
-    studio.warm_up(then=graphs.export_all)  # the page serves at once; neighbours say "building" meanwhile
     runtime = BrowserRuntime()
-    runtime.start()  # the first start fetches onnxruntime-web in the background
+    if not args.print_routes:
+        studio.warm_up(then=graphs.export_all)  # the page serves at once; neighbours say "building" meanwhile
+        runtime.start()  # the first start fetches onnxruntime-web in the background
     limits = TrainingLimits(max_steps=limits_env["max_steps"], runs_mb=limits_env["runs_mb"],
                             max_images=limits_env["max_images"], upload=UploadLimits(zip_mb=limits_env["zip_mb"]))
     trainer = LiveTraining(args.runs_dir, limits, on_model=registry.add, on_remove=registry.remove) if allowed else None
@@ -119,15 +139,40 @@ def main(argv=None) -> None:
         log.info("restored %d model(s) trained from the page earlier", trainer.restore_models())
     # The largest file the page accepts: a picture, or a training zip where the Train tab is on.
     max_upload_mb = max(MAX_PICTURE_MB, limits.upload.zip_mb if trainer is not None else 0)
-    uploads = Uploads(gr.utils.get_upload_folder(), outputs.folder, env_int("GAN_UPLOAD_GRACE_S", 30))
+    uploads = UploadFiles(gr.utils.get_upload_folder(), outputs.folder, grace_s=env_int("GAN_UPLOAD_GRACE_S", 30),
+                          unused_s=env_int("GAN_UPLOAD_UNUSED_S", 300), quota=UploadQuota.for_largest(max_upload_mb))
     server = Server(outputs, args.concurrency, uploads)
     demo = build_app(studio, server, trainer=trainer, training_off=training_off)
     demo.queue(default_concurrency_limit=args.concurrency, max_size=args.queue_size)
     quieten(demo)  # no polling while idle: an app with no visitor sleeps
-    guard = Middleware(RequestGuard, upload_limit=max_upload_mb * 2**20 + 2**16)
+    guard = Middleware(RequestGuard, caps=BodyCaps(upload=max_upload_mb * 2**20 + 2**16), uploads=uploads)
+    # uvicorn believes X-Forwarded-For from any loopback peer unless told otherwise: each guess would
+    # then count as a new client. Only the proxies the deployer names are believed.
+    os.environ["FORWARDED_ALLOW_IPS"] = os.environ.get("GAN_TRUSTED_PROXIES", "")
+    app_kwargs = {"middleware": [guard], "routes": routes(runtime, graphs)}
+    if args.print_routes:
+        print_routes(gr.routes.App.create_app(demo, app_kwargs=app_kwargs), guard.kwargs["caps"])
+        return
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth, show_error=False,
-                max_file_size=f"{max_upload_mb}mb", app_kwargs={"middleware": [guard], "routes": routes(runtime, graphs)},
-                footer_links=["api", "gradio"])
+                max_file_size=f"{max_upload_mb}mb", app_kwargs=app_kwargs, footer_links=["api", "gradio"])
+
+
+def print_routes(app, caps) -> None:
+    """One line per route: methods, path, body cap in bytes (what the request guard enforces)."""
+    from studio.guard import route_kind
+
+    def walk(routes, prefix=""):
+        for route in routes:
+            path = prefix + getattr(route, "path", "")
+            if getattr(route, "original_router", None) is not None:  # FastAPI's included router
+                yield from walk(route.original_router.routes, path + route.include_context.prefix)
+            elif getattr(route, "routes", None):  # a mounted app
+                yield from walk(route.routes, path)
+            else:
+                yield ",".join(sorted(getattr(route, "methods", None) or ["*"])), path
+
+    for methods, path in walk(app.routes):
+        print(f"{methods}\t{path}\t{getattr(caps, route_kind(path))}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from gan.data.pictures import MAX_PIXELS, BadPicture, NoInk, mnist_style, open_p
 from gan.inversion.search import MAX_STEPS, invert
 from gan.sampling.images import upscale
 from gan.sampling.latents import format_latent
+from studio.cancellation import cancelled
 from studio.registry import LoadedModel
 from studio.validation import InvalidInput, as_int
 
@@ -52,11 +53,12 @@ def read_picture(picture) -> Image.Image:
 
 
 def shown_path(path: Path) -> str:
-    """Relative to the working folder when inside it, as a person would type it."""
+    """Relative to the working folder when inside it, as a person would type it; else only its
+    folder and name (a visitor is never told where the server keeps its files)."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
-        return str(path)
+        return f"…/{path.parent.name}/{path.name}"
 
 
 def find_picture(m: LoadedModel, picture, steps, classifier) -> tuple[Image.Image, Image.Image, str, str, str]:
@@ -67,7 +69,7 @@ def find_picture(m: LoadedModel, picture, steps, classifier) -> tuple[Image.Imag
         target = mnist_style(read_picture(picture), m.meta["dataset"])
     except NoInk:
         raise InvalidInput(f"the picture has no ink: {EMPTY}") from None
-    found = invert(m.generator, target, steps, classifier, m.encoder())
+    found = invert(m.generator, target, steps, classifier, m.encoder(), should_stop=cancelled)
     class_name = m.class_names[found.label] if found.label is not None else ""
     ranking = ""
     if found.ranking:

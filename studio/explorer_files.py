@@ -10,7 +10,7 @@ Graphs are exported from the loaded checkpoints on first use (about a second eac
 disk, named by the weights' hash: they cannot go stale, models trained from the page work in the
 browser too, and nothing exported has to ship. Runtime files and graphs have versioned names, so
 browsers cache them for good; each is stored precompressed, so 200 visitors cost the server file
-reads, not compression. With a login on, these routes ask for it as the page does.
+reads, not compression. With a login on, every one of these routes asks for it as the page does.
 """
 
 from __future__ import annotations
@@ -130,6 +130,8 @@ def routes(runtime: BrowserRuntime, graphs: ModelGraphs) -> list[Route]:
         return send_file(request, folder / name, FOREVER)
 
     def static_file(request: Request) -> Response:
+        if (denied := refused(request)) is not None:
+            return denied
         name = request.path_params["name"]
         path = STATIC / name
         if not SAFE_NAME.match(name) or not path.is_file():

@@ -292,6 +292,14 @@ class LiveTraining:
         if registered.exists() and not registered.read_text().strip():
             status.state = "crashed"
             status.message = f"{out.name} ended at step {status.step:,} but could not join the model picker."
+        elif registered.exists() and not finished and not (out / "stop-requested").exists():
+            # Ended before its last step, and nobody pressed Stop: killed, out of memory, or an error.
+            status.state = "crashed"
+            status.model_key = registered.read_text().strip()
+            status.message = (f"{out.name} crashed after step {saved:,} ({failure_reason(out)}). Its checkpoint from "
+                              f"step {saved:,} is in the model picker as {status.model_key!r}.") + \
+                (f" Resume continues from step {resumable:,}." if resumable is not None else
+                 resume_note(saved, resumable, finished))
         elif registered.exists():
             status.state = "finished" if finished else "stopped"
             status.model_key = registered.read_text().strip()

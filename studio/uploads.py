@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import shutil
 import stat
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -24,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from PIL import Image
 
 from gan.data.folders import to_28x28
-from gan.data.pictures import BadPicture, open_picture
+from gan.data.pictures import BadPicture, BudgetSpent, DecodeBudget, open_picture
 from gan.sampling.images import png_bytes
 from studio.validation import InvalidInput, shown
 
@@ -39,6 +40,17 @@ class UploadLimits:
     unpacked_mb: int = 200  # all entries together, declared and actual
     files: int = 20_000  # entries, folders included (images are further capped by the training's image count)
     entry_mb: int = 20  # one entry, inflated: a picture larger than this is skipped
+    directory_bytes_per_entry: int = 512  # the central directory's size, on average per entry
+    # Decoding: real pictures compress to well under a byte a pixel, blank ones to a thousandth.
+    # The budget grows with the zip's size, so a small zip cannot buy minutes of decoding.
+    base_megapixels: int = 256
+    pixels_per_zip_byte: int = 200
+    base_cpu_s: float = 5.0
+    cpu_s_per_zip_mb: float = 1.0
+
+    def decode_budget(self, zip_bytes: int) -> DecodeBudget:
+        return DecodeBudget(pixels=self.base_megapixels * 10**6 + self.pixels_per_zip_byte * zip_bytes,
+                            cpu_s=self.base_cpu_s + self.cpu_s_per_zip_mb * zip_bytes / 2**20)
 
 
 @dataclass
@@ -63,9 +75,64 @@ def is_symlink(info: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(info.external_attr >> 16)
 
 
+END_RECORD = struct.Struct("<4s4H2LH")  # the end of central directory record
+ENTRY_HEADER = struct.Struct("<4s6H3L5H2L")  # one central directory entry, before its name, extra and comment
+
+
+def read_directory(zip_path: Path, limits: UploadLimits) -> bytes:
+    """The zip's central directory, located by its end record (zip64 too), once the entry count and
+    the directory size the end record declares passed the caps."""
+    with open(zip_path, "rb") as f:
+        size = f.seek(0, 2)
+        f.seek(max(0, size - END_RECORD.size - 65535))  # the record, then at most a 64 KB comment
+        tail = f.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < END_RECORD.size:
+            raise InvalidInput("not a readable .zip file")
+        _, _, _, _, entries, directory_size, _, _ = END_RECORD.unpack_from(tail, at)
+        end = size - (len(tail) - at)  # where the directory ends
+        if entries == 0xFFFF or directory_size == 0xFFFFFFFF:  # zip64: its own end record, named by a locator
+            locator = tail[at - 20:at] if at >= 20 else b""
+            if locator[:4] != b"PK\x06\x07":
+                raise InvalidInput("not a readable .zip file")
+            f.seek(struct.unpack_from("<Q", locator, 8)[0])
+            record = f.read(56)
+            if record[:4] != b"PK\x06\x06":
+                raise InvalidInput("not a readable .zip file")
+            entries, directory_size = struct.unpack_from("<QQ", record, 32)
+            end -= 20 + 56
+        if entries > limits.files:
+            raise InvalidInput(f"the zip holds {entries:,} entries (files and folders); at most {limits.files:,}")
+        cap = limits.files * limits.directory_bytes_per_entry
+        if directory_size > cap:
+            raise InvalidInput(f"the zip's table of contents is {directory_size / 2**20:.1f} MB; at most "
+                               f"{cap / 2**20:.0f} MB")
+        if directory_size > end:
+            raise InvalidInput("not a readable .zip file")
+        f.seek(end - directory_size)
+        return f.read(directory_size)
+
+
+def check_directory(zip_path: Path, limits: UploadLimits) -> None:
+    """Count the directory's entries by walking their record headers (nothing else is parsed), so
+    that zipfile, which builds an object per entry, never sees more than the cap, whatever the end
+    record claims (560,000 folder entries cost +237 MB in zipfile before they were counted)."""
+    directory = read_directory(zip_path, limits)
+    at, counted = 0, 0
+    while at < len(directory):
+        if len(directory) - at < ENTRY_HEADER.size or directory[at:at + 4] != b"PK\x01\x02":
+            raise InvalidInput("not a readable .zip file")
+        fields = ENTRY_HEADER.unpack_from(directory, at)
+        at += ENTRY_HEADER.size + fields[10] + fields[11] + fields[12]  # name, extra field, comment
+        counted += 1
+        if counted > limits.files:
+            raise InvalidInput(f"the zip holds more than {limits.files:,} entries (files and folders)")
+
+
 def open_zip(zip_path: Path, limits: UploadLimits) -> zipfile.ZipFile:
     if zip_path.stat().st_size > limits.zip_mb * 2**20:
         raise InvalidInput(f"the zip is {zip_path.stat().st_size / 2**20:.0f} MB; at most {limits.zip_mb} MB")
+    check_directory(zip_path, limits)
     try:
         return zipfile.ZipFile(zip_path)
     except UnicodeDecodeError:  # names flagged as UTF-8 that are not
@@ -118,6 +185,7 @@ def unpack_images(zip_path: str | Path, dest: str | Path, limits: UploadLimits =
         parts = [p[strip:] for p in parts]
         folders = class_folder_names(parts)
         images, skipped = 0, []
+        budget = limits.decode_budget(zip_path.stat().st_size)
         dest.mkdir(parents=True)
         try:
             for info, rel in zip(entries, parts):
@@ -129,9 +197,11 @@ def unpack_images(zip_path: str | Path, dest: str | Path, limits: UploadLimits =
                 pixels = None
                 if why is None:
                     try:
-                        pixels = to_28x28(open_picture(io.BytesIO(data)))
+                        pixels = to_28x28(open_picture(io.BytesIO(data), budget))
                     except BadPicture as e:
                         why = str(e)
+                    except BudgetSpent as e:
+                        raise InvalidInput(f"the zip is refused: {e} (use fewer or smaller pictures)") from None
                 if pixels is None:
                     skipped.append((info.filename, why))
                     continue

@@ -131,7 +131,8 @@ def app_temp_dir(tmp_path_factory) -> Path:
 
 
 def start_app(checkpoints: Path, runs: Path, temp: Path, **env_extra):
-    """`python app.py` on a free loopback port, as a user starts it: (process, URL) once it answers."""
+    """`python app.py` on a free loopback port, as a user starts it: (process, URL) once it answers.
+    Its output goes to `temp`/app.log (`proc.log`): a pipe nobody reads would block a long session."""
     import os
     import subprocess
     import sys
@@ -142,15 +143,17 @@ def start_app(checkpoints: Path, runs: Path, temp: Path, **env_extra):
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_TEMP_DIR": str(temp),
            "GAN_UPLOAD_GRACE_S": "1", **env_extra}
-    proc = subprocess.Popen([sys.executable, str(root / "app.py"), "--checkpoints", str(checkpoints),
-                             "--port", str(port), "--runs-dir", str(runs)],
-                            cwd=root, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log_path = Path(temp) / "app.log"
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen([sys.executable, str(root / "app.py"), "--checkpoints", str(checkpoints),
+                                 "--port", str(port), "--runs-dir", str(runs)],
+                                cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc.log = log_path
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 90
     while time.time() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"app.py exited early:\n{proc.stdout.read()}")
+            pytest.fail(f"app.py exited early:\n{log_path.read_text(errors='replace')[-4000:]}")
         try:
             urllib.request.urlopen(url, timeout=2)
             return proc, url
@@ -172,7 +175,13 @@ def stop_app(proc, runs: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url(checkpoint_dir, live_runs_dir, app_temp_dir):
+def app_process(checkpoint_dir, live_runs_dir, app_temp_dir):
+    """The app under test: (process, URL); `process.log` is its output."""
     proc, url = start_app(checkpoint_dir, live_runs_dir, app_temp_dir)
-    yield url
+    yield proc, url
     stop_app(proc, live_runs_dir)
+
+
+@pytest.fixture(scope="session")
+def app_url(app_process):
+    return app_process[1]

@@ -58,7 +58,7 @@ def test_interpolate_returns_strip_and_animated_gif(client):
     (("mnist-small-cond", 0, 4, 1.0, "dragon"), "/sample", "class must be one of"),
     (("mnist-small", 0, "", "principal", "", 99, *ZEROS[1:]), "/slider_image", None),
     (("mnist-small", 0, 1, None, None, 8, "lerp", "1,2,3"), "/interpolate", "latent must have 64 numbers"),
-    (("mnist-small", 0, 1, None, None, 8, "wiggle", ""), "/interpolate", "not in the list of choices: ['lerp', 'slerp']"),
+    (("mnist-small", 0, 1, None, None, 8, "wiggle", ""), "/interpolate", "'wiggle' is not one of the choices ['lerp', 'slerp']"),
 ])
 def test_bad_inputs_give_clear_errors_and_the_server_keeps_serving(client, args, api, message):
     with pytest.raises((AppError, ValueError, TypeError)) as error:

@@ -310,8 +310,9 @@ def test_after_kill_9_the_page_reports_the_checkpoint_on_disk_and_what_resume_wi
     trainer = LiveTraining(tmp_path / "runs")
     killed_run(trainer, logged=70, generator=50, state=50)  # killed after the step-50 checkpoint
     status = trainer.status()
-    assert status.state == "stopped" and status.step == 50 and "at step 50" in status.message
-    assert "70" not in status.message and "Resume" not in status.message
+    assert status.state == "crashed" and status.step == 50 and "crashed after step 50" in status.message
+    assert "70" not in status.message and "Resume continues from step 50" in status.message
+    assert status.model_key == "live/killed"  # its checkpoint is still in the picker
     killed_run(trainer, logged=60, generator=50, state=40)  # killed between the generator and state.pt
     assert "Resume continues from step 40" in trainer.status().message
     killed_run(trainer, logged=60, generator=50, state=None)  # ... of the first checkpoint

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import struct
 import threading
+import time
 import warnings
 from contextlib import nullcontext
 
@@ -25,6 +26,9 @@ INK_THRESHOLD = 0.2  # of the (inverted) range: what counts as ink when finding 
 PICTURE_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
 FORMAT_NAMES = "PNG, JPEG, WebP, BMP or GIF"
 MAX_PIXELS = 4096 * 4096  # larger pictures are refused from their header, before any decoding
+# What decoding may allocate, from the header: pixels x bytes per pixel as Pillow stores the mode
+# (multi-band modes take 4 bytes a pixel, 16-bit greys 2, palette and bilevel 1).
+MAX_DECODED_BYTES = 4096 * 4096 * 4
 WORKING_SIZE = 512  # right after decoding a picture is reduced to this many pixels a side at most
 # A 4096x4096 RGBA picture decodes to 64 MB (16-bit: 128 MB); pictures above a megapixel are decoded
 # one at a time, so concurrent worst-case requests add one such buffer, not one each.
@@ -40,10 +44,34 @@ class NoInk(BadPicture):
     """The picture is blank: nothing to find."""
 
 
-def open_picture(source) -> Image.Image:
+class BudgetSpent(Exception):
+    """A batch of pictures (a visitor's zip) has used up its decoding budget: the whole batch is refused."""
+
+
+class DecodeBudget:
+    """How many pixels, and how many seconds of this thread's CPU, a batch of pictures may decode.
+    `open_picture(..., budget=)` charges each picture's decoded size before decoding it."""
+
+    def __init__(self, pixels: int, cpu_s: float):
+        self.pixels, self.cpu_s = pixels, cpu_s
+        self.spent_pixels, self._cpu0 = 0, time.thread_time()
+
+    def cpu_used(self) -> float:
+        return time.thread_time() - self._cpu0
+
+    def charge(self, pixels: int) -> None:
+        self.spent_pixels += pixels
+        if self.spent_pixels > self.pixels:
+            raise BudgetSpent(f"its pictures add up to more than {self.pixels / 1e6:,.0f} megapixels")
+        if self.cpu_used() > self.cpu_s:
+            raise BudgetSpent(f"reading its pictures took more than {self.cpu_s:.0f} s of the server's time")
+
+
+def open_picture(source, budget: DecodeBudget | None = None) -> Image.Image:
     """Open a picture (a path or a binary file) as one of PICTURE_FORMATS, refusing what would hurt or
-    mislead: other formats, truncated files, decompression bombs (by the size in the header) and
-    animations. Returns it decoded and reduced to at most WORKING_SIZE a side (aspect kept)."""
+    mislead: other formats, truncated files, decompression bombs and pictures too large to decode (by
+    the size and mode in the header) and animations. Returns it decoded and reduced to at most
+    WORKING_SIZE a side (aspect kept). `budget`: charged before decoding (BudgetSpent when spent)."""
     try:
         image = Image.open(source, formats=PICTURE_FORMATS)
     except Image.DecompressionBombError:
@@ -57,6 +85,11 @@ def open_picture(source) -> Image.Image:
         raise BadPicture("an animated picture: upload a single still image")
     if image.format == "JPEG":  # JPEG can decode at 1/2, 1/4 or 1/8 scale: never the full photo
         image.draft(image.mode if image.mode in ("L", "RGB") else None, (WORKING_SIZE, WORKING_SIZE))
+    width, height = image.size
+    if decoded_bytes(image) > MAX_DECODED_BYTES:
+        raise BadPicture(f"the picture is {width}x{height} in the {image.mode} mode: too large to decode here")
+    if budget is not None:
+        budget.charge(width * height)
     big = width * height > BIG_PICTURE
     with _big_decodes if big else nullcontext():
         try:
@@ -72,10 +105,34 @@ def open_picture(source) -> Image.Image:
                 release_freed_memory()
 
 
+def decoded_bytes(image: Image.Image) -> int:
+    """What decoding `image` allocates, from its header (the size after any JPEG draft)."""
+    per_pixel = 1 if image.mode in ("1", "L", "P") else 2 if image.mode.startswith("I;16") else 4
+    return image.width * image.height * per_pixel
+
+
+def reduced(image: Image.Image, factor: int, rows: int = 64) -> Image.Image:
+    """image.reduce(factor) (box average). Pillow cannot reduce 16-bit greys: those are widened to
+    32 bits a band of `rows` output rows at a time, never as a whole (a 4096x4096 picture would
+    take 64 MB, and a float copy of it as much again)."""
+    if factor <= 1:
+        return image
+    if not image.mode.startswith("I;16"):
+        return image.reduce(factor)
+    width, height = image.size
+    out = Image.new("I", (-(-width // factor), -(-height // factor)))
+    for top in range(0, height, rows * factor):
+        band = image.crop((0, top, width, min(height, top + rows * factor)))
+        out.paste(band.convert("I").reduce(factor), (0, top // factor))
+    return out
+
+
 def working_copy(image: Image.Image) -> Image.Image:
     """The decoded picture at most WORKING_SIZE a side, in an 8-bit mode: 16-bit and float greys
-    are scaled by their own range (a plain convert("L") would clip them to white)."""
+    are scaled by their own range (a plain convert("L") would clip them to white), after reducing."""
+    factor = max(image.size) // WORKING_SIZE
     if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+        image = reduced(image, factor)
         values = np.asarray(image, dtype=np.float32)
         top = 1.0 if image.mode == "F" and values.max() <= 1.0 else 255.0 if values.max() <= 255 else 65535.0
         image = Image.fromarray((values.clip(0, top) * (255 / top)).round().astype(np.uint8), "L")

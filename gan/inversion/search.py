@@ -35,6 +35,10 @@ PRIOR_WEIGHT = 0.02
 LEARNING_RATE = 0.05
 
 
+class Stopped(Exception):
+    """`should_stop` said so between two optimisation steps: nobody waits for the result any more."""
+
+
 @dataclass
 class Inversion:
     z: torch.Tensor  # [latent_dim], the found latent
@@ -81,11 +85,14 @@ def encoder_starts(encoder, generator, targets: torch.Tensor) -> torch.Tensor:
 
 
 def optimise(generator, z: torch.Tensor, labels: torch.Tensor | None, targets: torch.Tensor, steps: int,
-             feature_loss: FeatureLoss | None) -> torch.Tensor:
-    """Adam on the latents `z` [R, d]; row r is matched to targets[r]."""
+             feature_loss: FeatureLoss | None, should_stop=None) -> torch.Tensor:
+    """Adam on the latents `z` [R, d]; row r is matched to targets[r]. `should_stop()` is asked
+    before every step (Stopped when it says yes)."""
     z = z.clone().requires_grad_(True)
     optimiser = torch.optim.Adam([z], lr=LEARNING_RATE)
     for _ in range(steps):
+        if should_stop is not None and should_stop():
+            raise Stopped()
         loss = fit_loss(generator(z, labels), targets, feature_loss) + PRIOR_WEIGHT * (z.pow(2).mean(1) - 1).pow(2)
         # The gradient for z only, without touching the shared model's parameters (or their
         # requires_grad), so inversions and sampling can run at once on one loaded model.
@@ -96,7 +103,7 @@ def optimise(generator, z: torch.Tensor, labels: torch.Tensor | None, targets: t
 
 
 def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, classifier=None, encoder=None,
-                candidates: int = CANDIDATES, classes_optimised: int | None = None) -> list[Inversion]:
+                candidates: int = CANDIDATES, classes_optimised: int | None = None, should_stop=None) -> list[Inversion]:
     """Invert each 28x28 uint8 picture of `targets_u8` [B, 28, 28] into `generator`.
     `classes_optimised` overrides how many of the best-starting classes are optimised (default: 1
     with an encoder, TOP_CLASSES without; bench/invert_quality.py compares)."""
@@ -127,7 +134,8 @@ def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, c
     y = kept.flatten() if labelled else None
     targets = targets.repeat_interleave(top, 0)
     feature_loss = features_of(targets)
-    z = optimise(generator, starts[torch.arange(b)[:, None], kept].flatten(0, 1), y, targets, steps, feature_loss)
+    z = optimise(generator, starts[torch.arange(b)[:, None], kept].flatten(0, 1), y, targets, steps, feature_loss,
+                 should_stop)
     with torch.inference_mode():
         images = generator(z, y)
         score = fit_loss(images, targets, feature_loss).view(b, top)
@@ -153,6 +161,7 @@ def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, c
 
 
 def invert(generator, target_u8: np.ndarray, steps: int = DEFAULT_STEPS, classifier=None, encoder=None,
-           candidates: int = CANDIDATES) -> Inversion:
+           candidates: int = CANDIDATES, should_stop=None) -> Inversion:
     """Find the latent (and class) of `generator` whose image is closest to the 28x28 uint8 `target_u8`."""
-    return invert_many(generator, np.asarray(target_u8)[None], steps, classifier, encoder, candidates)[0]
+    return invert_many(generator, np.asarray(target_u8)[None], steps, classifier, encoder, candidates,
+                       should_stop=should_stop)[0]

@@ -12,7 +12,7 @@ from gan.inversion.search import DEFAULT_STEPS, MAX_STEPS
 from ..drawing import MAX_PICTURE_MB
 from ..registry import NUM_DIRECTIONS
 from .in_browser import browser_panel
-from .serving import LenientSlider
+from .serving import BoundedSketchpad, LenientSlider
 
 # The brush ready when the tab opens, so the first stroke draws.
 SELECT_BRUSH = ("() => setTimeout(() => { const b = document.querySelector('#drawing-canvas button[aria-label=Brush]'); "
@@ -42,7 +42,7 @@ def build(first_model: str | None) -> DrawingTab:
     with gr.Tab("Your drawing", id="drawing") as tab:
         with gr.Row():
             with gr.Column(scale=1, min_width=300):
-                canvas = gr.Sketchpad(type="pil", image_mode="RGBA", canvas_size=(280, 280), fixed_canvas=True,
+                canvas = BoundedSketchpad(type="pil", image_mode="RGBA", canvas_size=(280, 280), fixed_canvas=True,
                                       brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"),
                                       layers=False, transforms=(), label="Draw a digit (or a piece of clothing)",
                                       elem_id="drawing-canvas")

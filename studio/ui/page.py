@@ -11,6 +11,7 @@ import gradio as gr
 
 from ..actions import ALL_CLASSES, Studio
 from . import drawing_tab, explore_tab, interpolate_tab, neighbours_panel, sample_tab, sliders_tab, train_tab
+from .clean_errors import clean_input_errors
 from .serving import Server, class_dropdown_update
 
 INTRO = ("# GAN Studio\nGenerative adversarial networks trained on MNIST digits and Fashion-MNIST clothing. "
@@ -22,6 +23,7 @@ class Page:
 
     def __init__(self, studio: Studio, server: Server, demo: gr.Blocks):
         self.studio, self.server, self.demo = studio, server, demo
+        server.blocks = demo
         self._after_model: list[tuple] = []  # (fn, inputs, outputs) run after a model change
         self._on_load: list[tuple] = []
 
@@ -103,4 +105,5 @@ def build_app(studio: Studio, server: Server, trainer=None, training_off: str = 
             demo.load(card, page.model, [page.card_text, page.card_image], api_name=False)
             for fn, inputs, outputs in page._on_load:
                 demo.load(fn, [page.model, *inputs], outputs, api_name=False)
+    clean_input_errors(demo)  # one sentence for any value Gradio itself cannot take
     return demo

@@ -10,21 +10,28 @@ write-once files, its visitor-facing errors clean, and the uploads it used delet
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import io
 import logging
-import shutil
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import gradio as gr
+from fastapi import HTTPException
+from gradio.components.base import server
+from PIL import Image
 
+from gan.inversion.search import Stopped
+
+from ..cancellation import run_cancellable
 from ..outputs import OutputFiles
 from ..public_text import public
+from ..upload_files import UploadFiles
 from ..validation import InvalidInput
 
 log = logging.getLogger("gan_studio")
+WATCH_EVERY_S = 0.5  # how often a running call checks whether its visitor is still there
 UNEXPECTED = "something went wrong on the server with this request (it is in the server log); try other settings"
 
 
@@ -46,98 +53,102 @@ class LenientNumber(gr.Number):
         return payload
 
 
-class Uploads:
-    """Files visitors uploaded (Gradio would keep them for an hour): deleted `grace_s` after the last
-    action that used one has ended. Not at once: Gradio stores uploads by content, so two visitors
-    (or API calls) sending the same file at the same time share one path, and the second must still
-    find it. Only files inside Gradio's upload folder are touched, never the app's own outputs there."""
+class BoundedSketchpad(gr.Sketchpad):
+    """gr.Sketchpad whose stroke uploads cannot grow the server. Gradio keeps every blob the canvas
+    sends (/gradio_api/component_server) until an action reads it, under any id, at any layer index:
+    a 1 KB request naming layer 100,000,000 grew the app by 763 MB. Here a blob must be one small
+    picture for a layer the canvas has, and only the newest MAX_CANVASES drawings are kept."""
 
-    def __init__(self, root: str | Path, keep: str | Path, grace_s: float = 30.0):
-        self.root, self.keep, self.grace_s = Path(root).resolve(), Path(keep).resolve(), grace_s
-        self._users: dict[Path, int] = {}
-        self._expiry: dict[Path, float] = {}
-        self._lock = threading.Lock()
-        self._reaper: threading.Thread | None = None
+    is_template = True
+    MAX_CANVASES = 32  # drawings in flight (one per visitor pressing Find at once)
+    MAX_LAYER = 3
+    MAX_SIDE = 2048  # a 280x280 canvas on a high-DPI screen is sent at 560-840 px
 
-    def _upload(self, path) -> Path | None:
-        """The resolved path when it is a visitor's upload, else None."""
-        if not isinstance(path, (str, Path)) or not str(path):
-            return None
+    @server
+    def accept_blobs(self, data):
+        fields, files = data.data, data.files
+        index = fields.get("index")
+        if fields.get("type") not in ("layer", "background", "composite") or len(files) != 1 \
+                or not isinstance(fields.get("id"), str) or len(fields["id"]) > 100:
+            raise HTTPException(400, "not a drawing")
+        if index not in (None, "", "null") and (not str(index).isdigit() or int(index) > self.MAX_LAYER):
+            raise HTTPException(400, "not a layer of this drawing")
         try:
-            path = Path(path).resolve()
-        except (OSError, RuntimeError):
-            return None
-        if not path.is_relative_to(self.root) or path.is_relative_to(self.keep) or path == self.root:
-            return None
-        return path
-
-    def use(self, path) -> None:
-        if (upload := self._upload(path)) is not None:
-            with self._lock:
-                self._users[upload] = self._users.get(upload, 0) + 1
-                self._expiry.pop(upload, None)
-
-    def release(self, path) -> None:
-        if (upload := self._upload(path)) is None:
-            return
-        with self._lock:
-            left = self._users.pop(upload, 1) - 1
-            if left > 0:
-                self._users[upload] = left
-            else:
-                self._expiry[upload] = time.monotonic() + self.grace_s
-            if self._reaper is None or not self._reaper.is_alive():
-                self._reaper = threading.Thread(target=self._reap, name="upload-reaper", daemon=True)
-                self._reaper.start()
-
-    def _reap(self) -> None:
-        while True:
-            time.sleep(min(5.0, max(self.grace_s / 4, 0.1)))
-            with self._lock:
-                due = [p for p, t in self._expiry.items() if t <= time.monotonic() and p not in self._users]
-                for p in due:
-                    del self._expiry[p]
-                if not self._expiry and not due:
-                    self._reaper = None
-                    return
-            for p in due:
-                p.unlink(missing_ok=True)
-                if p.parent != self.root and not any(p.parent.iterdir()):  # Gradio's one-folder-per-upload
-                    shutil.rmtree(p.parent, ignore_errors=True)
+            width, height = Image.open(io.BytesIO(files[0][1])).size  # the header only
+        except Exception:
+            raise HTTPException(400, "the drawing is not a picture") from None
+        if max(width, height) > self.MAX_SIDE:
+            raise HTTPException(400, "the drawing is larger than the canvas")
+        while len(self.blob_storage) >= self.MAX_CANVASES and fields["id"] not in self.blob_storage:
+            self.blob_storage.pop(next(iter(self.blob_storage)))  # the oldest drawing nobody sent on
+        return super().accept_blobs(data)
 
 
 class Server:
     """Runs actions for the page: `serve(fn)` wraps one."""
 
-    def __init__(self, outputs: OutputFiles, workers: int, uploads: Uploads | None = None):
+    def __init__(self, outputs: OutputFiles, workers: int, uploads: UploadFiles | None = None):
         # Inference runs on `workers` long-lived threads. Gradio hands requests to a pool of up to 40
         # threads that come and go, and every thread that runs torch grows the process by its own
         # allocator arena and caches (bench/inference_threads.py: ~1.3 GB with 40 threads, a flat
         # ~0.5 GB with 2). Gradio's threads only wait on these.
         self.inference = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inference")
         self.outputs, self.uploads = outputs, uploads
+        self.blocks: gr.Blocks | None = None  # set by the page: whose queue says when a visitor left
 
     def serve(self, fn, uploaded_args: tuple[int, ...] = ()):
         """`fn` for the page: see the module docstring. `uploaded_args`: positions of arguments that
-        are visitors' uploads, deleted once the call has ended, however it ended."""
+        are visitors' uploads, deleted once the call has ended, however it ended. The call stops
+        (studio/cancellation.py) when its visitor cancels or leaves."""
         @functools.wraps(fn)
-        def wrapper(*args):
+        async def wrapper(*args):
             uploads = [args[i] for i in uploaded_args if i < len(args)] if self.uploads is not None else []
             for path in uploads:
                 self.uploads.use(path)
+            stop = threading.Event()
+            watcher = asyncio.create_task(self._watch(asyncio.current_task(), stop))
+            future = self.inference.submit(run_cancellable, stop, lambda: self.outputs.as_files(fn(*args)))
             try:
-                return self.outputs.as_files(self.inference.submit(fn, *args).result())
+                return await asyncio.wrap_future(future)
+            except asyncio.CancelledError:
+                stop.set()  # the running action stops at its next check; a queued one never starts
+                raise
             except InvalidInput as e:
                 raise gr.Error(public(str(e)), print_exception=False) from None
             except gr.Error:
                 raise
+            except Stopped:
+                raise gr.Error("stopped: nobody was waiting for the result any more", print_exception=False) from None
             except Exception:
                 log.exception("%s failed", getattr(fn, "__name__", "an action"))
                 raise gr.Error(UNEXPECTED, print_exception=False) from None
             finally:
+                watcher.cancel()
                 for path in uploads:
                     self.uploads.release(path)
         return wrapper
+
+    async def _watch(self, task: asyncio.Task | None, stop: threading.Event) -> None:
+        """Set `stop` once Gradio has given up on this call's job: its visitor left (Gradio then marks
+        the job not alive but lets it run on)."""
+        name = task.get_name() if task is not None else ""
+        if "<gradio-sep>" not in name or self.blocks is None:
+            return
+        event_id = name.split("<gradio-sep>", 1)[1]
+        while not stop.is_set():
+            await asyncio.sleep(WATCH_EVERY_S)
+            if job_abandoned(self.blocks, event_id):
+                stop.set()
+
+
+def job_abandoned(blocks: gr.Blocks, event_id: str) -> bool:
+    """Whether Gradio's queue holds this event's job as no longer alive (its visitor is gone). Gradio
+    internals (Queue.active_jobs, Event.alive): tests/test_gradio_internals.py checks them."""
+    for jobs in getattr(blocks._queue, "active_jobs", None) or []:
+        for event in jobs or []:
+            if getattr(event, "_id", None) == event_id:
+                return not getattr(event, "alive", True)
+    return False
 
 
 def class_dropdown_update(studio, key, allow_all: bool, all_classes: str):
