@@ -20,6 +20,7 @@ byte of it or checks the login (Gradio parses a JSON body before it answers 401:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -142,6 +143,13 @@ class RequestGuard:
         if length is not None and (not length.isdigit() or int(length) > limit):
             return await reply(send, 413, f"request too large: at most {limit // KB:,} KB here")
         receive = counted(receive, limit)
+        if length is None and b"transfer-encoding" in headers and kind != "upload":
+            # A body of unknown length is read up to the cap here, so every route refuses it alike
+            # (a handler that never reads its body would otherwise answer as if none was sent).
+            try:
+                receive = replay(await read_body(receive))
+            except BodyTooLarge:
+                return await reply(send, 413, f"request too large: at most {limit // KB:,} KB here")
         client = (scope.get("client") or ("unknown", 0))[0]
         charge = None
         try:
@@ -161,23 +169,13 @@ class RequestGuard:
                 self.uploads.unreserve(client, charge)
 
     async def _login(self, scope, receive, send, client: str, headers: dict):
-        body = b""
-        while True:  # at most caps.small bytes: `receive` is counted
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)  # at most caps.small bytes: `receive` is counted
         user = await login_user(scope, body)
         device = self.devices.device_of(cookie_value(headers.get(b"cookie", b""), DEVICE_COOKIE), user)
         key = ("device", device) if device else ("client", client, user.lower())
         if (wait := self.throttle.wait_s(key)) > 0:
             return await reply(send, 429, f"too many wrong passwords: try again in {wait:.0f} s",
                                [(b"retry-after", str(int(wait) + 1).encode())])
-
-        async def replay():
-            nonlocal body
-            chunk, body = body, b""
-            return {"type": "http.request", "body": chunk, "more_body": False}
 
         async def send_and_record(message):
             if message["type"] == "http.response.start":
@@ -189,22 +187,37 @@ class RequestGuard:
                     message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", cookie.encode())]}
             await send(message)
 
-        await self.app(scope, replay, send_and_record)
+        await self.app(scope, replay(body), send_and_record)
+
+
+async def read_body(receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def replay(body: bytes):
+    """A `receive` that hands over `body` once, then waits for the client to leave."""
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if sent:
+            await asyncio.Event().wait()  # as a server's receive does after the body: nothing more comes
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+    return receive
 
 
 async def login_user(scope, body: bytes) -> str:
     """The user name a login form names ('' when it names none): urlencoded or multipart."""
     from starlette.requests import Request
 
-    sent = False
-
-    async def once():
-        nonlocal sent
-        chunk, sent = (b"" if sent else body), True
-        return {"type": "http.request", "body": chunk, "more_body": False}
-
     try:
-        form = await Request(scope, once).form()
+        form = await Request(scope, replay(body)).form()
         user = form.get("username")
         return user.strip()[:200] if isinstance(user, str) else ""
     except Exception:  # a malformed form: Gradio answers it; the key is then (client, '')

@@ -111,28 +111,27 @@ def decoded_bytes(image: Image.Image) -> int:
     return image.width * image.height * per_pixel
 
 
-def reduced(image: Image.Image, factor: int, rows: int = 64) -> Image.Image:
-    """image.reduce(factor) (box average). Pillow cannot reduce 16-bit greys: those are widened to
-    32 bits a band of `rows` output rows at a time, never as a whole (a 4096x4096 picture would
-    take 64 MB, and a float copy of it as much again)."""
-    if factor <= 1:
+def reduced(image: Image.Image, factor: int, rows: int = 16) -> Image.Image:
+    """image.reduce(factor) (a box average), `rows` output rows at a time: never a second
+    full-size buffer (Pillow's resize of LA/RGBA goes through a premultiplied full-size copy, +64 MB
+    for 4096x4096; a 16-bit grey, which Pillow cannot reduce, is widened to 32 bits a band at a
+    time). Palette and bilevel pictures are returned as they are (they cannot be averaged)."""
+    if factor <= 1 or image.mode in ("1", "P"):
         return image
-    if not image.mode.startswith("I;16"):
-        return image.reduce(factor)
+    wide = image.mode.startswith("I;16")
     width, height = image.size
-    out = Image.new("I", (-(-width // factor), -(-height // factor)))
+    out = Image.new("I" if wide else image.mode, (-(-width // factor), -(-height // factor)))
     for top in range(0, height, rows * factor):
         band = image.crop((0, top, width, min(height, top + rows * factor)))
-        out.paste(band.convert("I").reduce(factor), (0, top // factor))
+        out.paste((band.convert("I") if wide else band).reduce(factor), (0, top // factor))
     return out
 
 
 def working_copy(image: Image.Image) -> Image.Image:
     """The decoded picture at most WORKING_SIZE a side, in an 8-bit mode: 16-bit and float greys
     are scaled by their own range (a plain convert("L") would clip them to white), after reducing."""
-    factor = max(image.size) // WORKING_SIZE
     if image.mode in ("I", "F") or image.mode.startswith("I;16"):
-        image = reduced(image, factor)
+        image = reduced(image, max(image.size) // WORKING_SIZE)
         values = np.asarray(image, dtype=np.float32)
         top = 1.0 if image.mode == "F" and values.max() <= 1.0 else 255.0 if values.max() <= 255 else 65535.0
         image = Image.fromarray((values.clip(0, top) * (255 / top)).round().astype(np.uint8), "L")
@@ -141,11 +140,7 @@ def working_copy(image: Image.Image) -> Image.Image:
             image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
         except ValueError:
             raise BadPicture(f"a picture in the {image.mode} colour mode, which this page does not read") from None
-    factor = max(image.size) // WORKING_SIZE
-    if factor > 1 and image.mode in ("LA", "RGBA"):
-        # Pillow resizes these through a premultiplied full-size copy (+64 MB for 4096x4096 RGBA);
-        # a box reduction band by band needs one band at a time (16 MB) and lands near the size.
-        image = Image.merge(image.mode, [image.getchannel(band).reduce(factor) for band in image.getbands()])
+    image = reduced(image, max(image.size) // WORKING_SIZE)  # near the size, one band at a time
     if max(image.size) > WORKING_SIZE:
         image.thumbnail((WORKING_SIZE, WORKING_SIZE), Image.LANCZOS)
     return image
