@@ -1,5 +1,5 @@
-"""Replay the attack families of issue #36 against a running app on loopback and print, per attack,
-the answer, the app's peak memory growth and the disk the attack left behind.
+"""Replay the attack families of issues #36 and #40 against a running app on loopback and print, per
+attack, the answer, the app's peak memory growth, the CPU time it spent and the disk left behind.
 
     python bench/attack.py                    # starts its own app (login on, training on loopback)
     python bench/attack.py --quick            # skips the slowest families (big zips, live runs)
@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 AUTH = ("attacker-bench", "correct horse battery staple")
 EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n0 0 moveto (pwned) show showpage\n"
 FAST = "fast (live default)"
+UNUSED_S = 20  # the bench app removes uploads no action used after this many seconds
 
 
 def free_port() -> int:
@@ -58,7 +59,7 @@ class App:
         self.port, self.work = free_port(), work
         self.temp, self.runs, self.log_path = work / "gradio", work / "runs", work / "app.log"
         env = {**os.environ, "GAN_AUTH": ":".join(AUTH), "GRADIO_TEMP_DIR": str(self.temp),
-               "GRADIO_ANALYTICS_ENABLED": "False"}
+               "GRADIO_ANALYTICS_ENABLED": "False", "GAN_UPLOAD_UNUSED_S": str(UNUSED_S)}
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([sys.executable, "app.py", "--port", str(self.port), "--runs-dir", str(self.runs)],
                                      cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -75,6 +76,7 @@ class App:
         from gradio_client import Client
 
         self.client = Client(self.url, auth=AUTH, verbose=False)
+        self.cookies()
 
     def rss_mb(self) -> float:
         return self._status("VmRSS")
@@ -84,6 +86,24 @@ class App:
             if line.startswith(key + ":"):
                 return int(line.split()[1]) / 1024
         return 0.0
+
+    def cpu_s(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def cookies(self) -> str:
+        """The owner's browser: logged in once at start, before any guessing (session and device cookie)."""
+        if not getattr(self, "_cookies", ""):
+            self._cookies = self._log_in()
+        return self._cookies
+
+    def _log_in(self) -> str:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        body = f"username={AUTH[0]}&password={AUTH[1].replace(' ', '+')}"
+        connection.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        response = connection.getresponse()
+        response.read()
+        return "; ".join(v.split(";")[0] for k, v in response.getheaders() if k.lower() == "set-cookie")
 
     def reset_peak(self) -> None:
         Path(f"/proc/{self.proc.pid}/clear_refs").write_text("5")
@@ -100,11 +120,13 @@ class App:
         self.log.close()
 
 
-def post(port: int, path: str, body: bytes, content_type: str) -> int:
+def post(port: int, path: str, body: bytes, content_type: str, headers: dict | None = None) -> int:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     connection.putrequest("POST", path)
     connection.putheader("Content-Type", content_type)
     connection.putheader("Content-Length", str(len(body)))
+    for name, value in (headers or {}).items():
+        connection.putheader(name, value)
     connection.endheaders()
     try:
         for i in range(0, len(body), 1 << 20):
@@ -136,7 +158,7 @@ def upload(path: Path):
 def make_zip(path: Path, entries: dict, dirs: int = 0) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for i in range(dirs):
-            z.writestr(f"d{i}/", b"")
+            z.writestr(f"{np.base_repr(i, 36)}/", b"")  # short names: 560,000 folders fit under 50 MB
         for name, data in entries.items():
             z.writestr(name, data)
     return path
@@ -161,6 +183,9 @@ def prepare_files(work: Path) -> None:
     Image.new("LAB", (64, 64)).save(work / "lab.tif", format="TIFF")
     Image.fromarray((np.random.rand(64, 64) * 60000).astype(np.uint16)).save(work / "deep.png")
     (work / "digit.png").write_bytes(digit())
+    deep = np.zeros((4096, 4096), np.uint16)
+    deep[500:3600, 1800:2300] = 60_000  # a stroke: an inversion, not a blank-picture refusal
+    (work / "deep4096.png").write_bytes(png_bytes(Image.fromarray(deep)))
     names = io.BytesIO()
     with zipfile.ZipFile(names, "w") as z:
         z.writestr("XXXX", digit())
@@ -250,6 +275,125 @@ def huge_data_url(app: App, work: Path) -> str:
     return f"HTTP {post(app.port, '/gradio_api/queue/join', body, 'application/json')}"
 
 
+# --- second pass (#40): budgets on every route, not cases ---------------------------------------
+
+def empty_dicts(mb: int) -> bytes:
+    """The JSON that cost +2.7 GB to parse: {"data":[{},{},...]}."""
+    return b'{"data":[' + b"{}," * (mb * 2**20 // 3) + b"{}]}"
+
+
+def json_flood(path: str, mb: int = 49):
+    return lambda app, work: f"HTTP {post(app.port, path, empty_dicts(mb), 'application/json')}"
+
+
+def canvas_index(app: App, work: Path) -> str:
+    cookies = app.cookies()
+    connection = http.client.HTTPConnection("127.0.0.1", app.port, timeout=30)
+    connection.request("GET", "/config", headers={"Cookie": cookies})
+    config = json.loads(connection.getresponse().read())
+    canvas = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "drawing-canvas")
+    fields = {"component_id": canvas, "session_hash": "s", "fn_name": "accept_blobs", "type": "layer",
+              "index": 100_000_000, "id": "x"}
+    body = b"".join(f"--b\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n".encode() for k, v in fields.items())
+    body += b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n" + digit() + b"\r\n--b--\r\n"
+    return f"HTTP {post(app.port, '/gradio_api/component_server', body, 'multipart/form-data; boundary=b', {'Cookie': cookies})}"
+
+
+def unused_uploads(app: App, work: Path) -> str:
+    cookies = app.cookies()
+    statuses = []
+    for i in range(10):
+        data = os.urandom(45 * 2**20)
+        body = (b"--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"f%d.bin\"\r\n\r\n" % i) + data + \
+            b"\r\n--b--\r\n"
+        statuses.append(post(app.port, "/gradio_api/upload", body, "multipart/form-data; boundary=b", {"Cookie": cookies}))
+    at_once = folder_mb(app.temp)
+    time.sleep(UNUSED_S + 6)
+    counts = {s: statuses.count(s) for s in sorted(set(statuses))}
+    return f"10 x 45 MB: {counts}; {at_once:.0f} MB in the temp folder at once, {folder_mb(app.temp):.0f} MB {UNUSED_S + 6} s later"
+
+
+def blank_zip(work: Path, name: str, picture: bytes, count: int) -> Path:
+    path = make_zip(work / name, {f"{i}.png": picture for i in range(count)})
+    return path
+
+
+def sixteen_bit_zip(app: App, work: Path) -> str:
+    path = blank_zip(work, "deep.zip", png_bytes(Image.fromarray(np.zeros((4096, 4096), np.uint16))), 300)
+    return f"{path.stat().st_size // 1024} KB zip: " + start_zip(app, path)
+
+
+def blank_picture_zip(app: App, work: Path) -> str:
+    path = blank_zip(work, "blank.zip", png_bytes(Image.new("L", (4096, 4096))), 1000)
+    return f"{path.stat().st_size // 1024} KB zip: " + start_zip(app, path)
+
+
+def deep_crowd(app: App, work: Path) -> str:
+    """4 clients x 3 requests of the 42 KB 16-bit grey 4096x4096 picture at once."""
+    answers, lock = [], threading.Lock()
+
+    def visitor():
+        for _ in range(3):
+            answer = invert(app, work, "deep4096.png")
+            with lock:
+                answers.append(answer.split(":")[0])
+    threads = [threading.Thread(target=visitor) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    return f"{answers.count('ok')}/12 found"
+
+
+def forwarded_guesses(app: App, work: Path) -> str:
+    form = "application/x-www-form-urlencoded"
+    statuses = [post(app.port, "/login", f"username=owner-{i % 1}&password=guess{i}".encode(), form,
+                     {"X-Forwarded-For": f"10.{i}.0.1"}) for i in range(30)]
+    return f"30 wrong, a fresh X-Forwarded-For each: {({s: statuses.count(s) for s in sorted(set(statuses))})}"
+
+
+def owner_beside_guesser(app: App, work: Path) -> str:
+    device = "; ".join(c for c in app.cookies().split("; ") if c.startswith("gan-studio-device"))
+    form = "application/x-www-form-urlencoded"
+    for i in range(20):
+        post(app.port, "/login", f"username={AUTH[0]}&password=wrong{i}".encode(), form)
+    right = f"username={AUTH[0]}&password={AUTH[1].replace(' ', '+')}".encode()
+    with_cookie = [post(app.port, "/login", right, form, {"Cookie": device}) for _ in range(18)]
+    return f"20 guesses, then the owner's browser 18 times: {({s: with_cookie.count(s) for s in set(with_cookie)})}"
+
+
+def long_recipe(app: App, work: Path) -> str:
+    before = app.log_path.stat().st_size
+    answers = {call(app, "MNIST", "r" * 60_000, False, 100, None, 0, api_name="/train_start")[:70] for _ in range(10)}
+    return f"10 x 60,000 characters: {len(answers)} distinct answer(s), log +{app.log_path.stat().st_size - before} bytes"
+
+
+def unknown_file(app: App, work: Path) -> str:
+    body = json.dumps({"data": ["mnist-dcgan-cond", {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}},
+                                0]}).encode()
+    connection = http.client.HTTPConnection("127.0.0.1", app.port, timeout=60)
+    cookies = app.cookies()
+    connection.request("POST", "/gradio_api/call/invert", body, {"Content-Type": "application/json", "Cookie": cookies})
+    event = json.loads(connection.getresponse().read())["event_id"]
+    connection.request("GET", f"/gradio_api/call/invert/{event}", headers={"Cookie": cookies})
+    answer = connection.getresponse().read().decode()
+    return answer.strip().splitlines()[-1][:140]
+
+
+def cancelled_inversion(app: App, work: Path) -> str:
+    job = app.client.submit("mnist-dcgan-cond", upload(work / "big.png"), 500, api_name="/invert")
+    time.sleep(1.5)
+    job.cancel()
+    time.sleep(0.5)
+    cpu = app.cpu_s()
+    time.sleep(3)
+    return f"app CPU in the 3 s after the cancel: {app.cpu_s() - cpu:.2f} s"
+
+
+def static_without_login(app: App, work: Path) -> str:
+    connection = http.client.HTTPConnection("127.0.0.1", app.port, timeout=30)
+    connection.request("GET", "/explorer/static/explorer.js")
+    return f"HTTP {connection.getresponse().status}"
+
+
 DIGITS = {f"{i}.png": i for i in range(64)}
 # (family, attack, function(app, work) -> answer, slow)
 ATTACKS = [
@@ -284,12 +428,30 @@ ATTACKS = [
     ("code", "zip: 64 EPS documents named .png + 1 PNG", lambda app, work: start_zip(app, make_zip(
         work / "eps.zip", {**{f"{i}.png": EPS for i in range(64)}, "ok.png": digit()})), False),
     ("door", "30 wrong passwords as fast as possible", wrong_passwords, False),
+    # second pass (#40)
+    ("body", "49 MB of {},... to /gradio_api/call/upload, no login", json_flood("/gradio_api/call/upload"), False),
+    ("body", "49 MB of {},... to /gradio_api/queue/join, no login", json_flood("/gradio_api/queue/join"), False),
+    ("body", "10 MB to /gradio_api/component_server", json_flood("/gradio_api/component_server", 10), False),
+    ("body", "canvas blob for layer 100,000,000 (1 KB, logged in)", canvas_index, False),
+    ("disk", "10 distinct 45 MB uploads no action uses", unused_uploads, True),
+    ("cpu", "zip: 300 all-zero 16-bit 4096x4096 PNGs", sixteen_bit_zip, False),
+    ("cpu", "zip: 1,000 blank 4096x4096 PNGs", blank_picture_zip, False),
+    ("decode", "/invert: 42 KB 16-bit grey 4096x4096 PNG, 4 clients x 3", deep_crowd, False),
+    ("zip", "zip of 560,000 folder entries", lambda app, work: start_zip(app, make_zip(
+        work / "dirs560k.zip", {n: digit(v) for n, v in DIGITS.items()}, dirs=560_000)), True),
+    ("door", "30 wrong passwords, a fresh X-Forwarded-For each", forwarded_guesses, False),
+    ("door", "the owner's browser beside a guesser at its address", owner_beside_guesser, False),
+    ("strings", "a 60,000-character recipe, 10 times", long_recipe, False),
+    ("errors", "/invert naming a file nobody uploaded", unknown_file, False),
+    ("lifecycle", "/invert of 500 steps cancelled after 1.5 s", cancelled_inversion, False),
+    ("lifecycle", "/explorer/static without the login", static_without_login, False),
 ]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="skip the slowest families (big zips, live runs)")
+    ap.add_argument("--only", default="", help="comma-separated families to run (e.g. body,cpu,door)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="gan-attack-") as tmp:
         work = Path(tmp)
@@ -297,21 +459,21 @@ def main() -> None:
         prepare_files(work)
         invert(app, work, "digit.png")  # warm: the first inversion loads the encoder and the evaluator
         print(f"app pid {app.proc.pid}, RSS {app.rss_mb():.0f} MB at start (after one small /invert)\n")
-        print("| family | attack | answer | peak RSS Δ (MB) | disk Δ (MB) | seconds |")
-        print("|---|---|---|---|---|---|")
+        print("| family | attack | answer | peak RSS Δ (MB) | app CPU (s) | disk Δ (MB) | seconds |")
+        print("|---|---|---|---|---|---|---|")
         answers = []
         try:
             for family, name, attack, slow in ATTACKS:
-                if slow and args.quick:
+                if (slow and args.quick) or (args.only and family not in args.only.split(",")):
                     continue
-                rss, disk = app.rss_mb(), app.disk_mb()
+                rss, disk, cpu = app.rss_mb(), app.disk_mb(), app.cpu_s()
                 app.reset_peak()
                 t = time.perf_counter()
                 answer = attack(app, work)
                 seconds = time.perf_counter() - t
                 peak = app._status("VmHWM")
                 answers.append(answer)
-                print(f"| {family} | {name} | {answer.replace('|', '/')} | {peak - rss:+.0f} | "
+                print(f"| {family} | {name} | {answer.replace('|', '/')} | {peak - rss:+.0f} | {app.cpu_s() - cpu:.1f} | "
                       f"{app.disk_mb() - disk:+.1f} | {seconds:.1f} |", flush=True)
         finally:
             app.stop()

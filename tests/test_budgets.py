@@ -513,6 +513,9 @@ def test_every_hostile_value_on_every_parameter_gets_one_clean_sentence(app_proc
     for api in must_answer & calls.keys():  # valid input answers: a guard that refuses everything fails here
         kind, data = call(url, api, calls[api])
         assert kind == "complete", (api, data)
+        texts = [v for v in data if isinstance(v, str)] + [json.dumps(v) for v in data if isinstance(v, (dict, list))
+                                                           and "path" not in json.dumps(v)[:20]]
+        assert all(no_server_path(t) for t in texts), (api, texts)  # e.g. /invert's command-line hint
     checked = 0
     for api, valid in calls.items():
         variants = [valid[:i] + [value] + valid[i + 1:] for i in range(len(valid)) for value in HOSTILE]
