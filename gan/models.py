@@ -15,6 +15,7 @@ Class conditioning (num_classes > 0):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import torch
@@ -301,18 +302,27 @@ class SelfConditioned(nn.Module):
         return len(self.cumulative)
 
     def modes(self, z: torch.Tensor) -> torch.Tensor:
+        """Each latent's mode. The one definition, also exported to ONNX as it is (gan/sampling/
+        onnx_graphs.py), hence Phi(x) = (1 + erf(x / sqrt 2)) / 2 rather than ndtr, and a count of
+        the cumulative frequencies below u rather than searchsorted (same values, ops ONNX has)."""
         direction = z[:, 0] * z.shape[1] ** 0.5 / z.norm(dim=1).clamp(min=1e-12)
-        u = torch.special.ndtr(direction.float())
-        return torch.searchsorted(self.cumulative, u[:, None]).squeeze(1).clamp(max=len(self.cumulative) - 1)
+        u = 0.5 * (1 + torch.erf(direction.float() / math.sqrt(2)))
+        return (self.cumulative[None] < u[:, None]).sum(1).clamp(max=self.num_modes - 1)
+
+    def mode_ratios(self) -> torch.Tensor:
+        """Per mode, the z[0] / |z| that puts a latent in the middle of the mode's interval of u
+        (float64). The browser's explorer places latents in a mode with the same numbers."""
+        cumulative = self.cumulative.double()
+        lower = torch.cat([cumulative.new_zeros(1), cumulative[:-1]])
+        return torch.special.ndtri((lower + cumulative) / 2) / self.latent_dim ** 0.5
 
     def in_mode(self, z: torch.Tensor, modes: torch.Tensor) -> torch.Tensor:
-        """`z` with coordinate 0 set so that modes(z) == `modes` (u in the middle of each mode's
-        interval) and the others kept. gan.invert searches each mode with the mode held fixed, then
-        returns a latent that draws the same picture without a label."""
-        lower = torch.cat([torch.zeros(1), self.cumulative])[modes]
-        ratio = torch.special.ndtri((lower + self.cumulative[modes]) / 2) / z.shape[1] ** 0.5  # z0 / |z|
+        """`z` with coordinate 0 set so that modes(z) == `modes` and the others kept:
+        z[0] = r * |z[1:]| / sqrt(1 - r^2). gan.invert searches each mode with the mode held fixed,
+        then returns a latent that draws the same picture without a label."""
+        ratio = self.mode_ratios()[modes.to(self.cumulative.device)].to(z.dtype)
         rest = z[:, 1:].norm(dim=1)
-        return torch.cat([(ratio * rest / (1 - ratio ** 2).sqrt())[:, None].to(z.dtype), z[:, 1:]], 1)
+        return torch.cat([(ratio * rest / (1 - ratio ** 2).sqrt())[:, None], z[:, 1:]], 1)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return self.net(z[:, 1:], self.modes(z) if labels is None else labels)

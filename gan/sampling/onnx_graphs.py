@@ -5,8 +5,8 @@ Each graph keeps what the PyTorch model takes, in a form ONNX and a browser can 
 - a conditional one: z and class weights [N, K] (one-hot rows pick a class; mixed rows morph
   between classes, as the interpolation does);
 - a self-conditioned one (trained on label-free modes): z [N, d + 1] alone, its mode read from
-  z[0] as SelfConditioned.modes does, written with Erf and a comparison instead of ndtr and
-  searchsorted (which ONNX lacks). The page picks a mode by setting z[0] (`mode_ratios`);
+  z[0] by SelfConditioned.modes itself (written with ops ONNX has). The page picks a mode by
+  setting z[0] (`mode_ratios`);
 - an inversion encoder: pictures [N, 1, 28, 28] in the generator's range (+ class weights) -> z.
 
 `explorer_meta` is what a page needs beside the graph: latent size, classes or modes, output
@@ -20,7 +20,6 @@ model against onnxruntime.
 from __future__ import annotations
 
 import io
-import math
 import warnings
 
 import torch
@@ -37,24 +36,15 @@ class BrowserGenerator(nn.Module):
     def __init__(self, generator: nn.Module):
         super().__init__()
         self.self_conditioned = hasattr(generator, "cumulative")
-        self.net = generator.net if self.self_conditioned else generator
-        if self.self_conditioned:
-            self.register_buffer("cumulative", generator.cumulative.clone())
+        self.generator = generator
         self.num_classes = getattr(generator, "num_classes", 0)
-        self.num_modes = len(generator.cumulative) if self.self_conditioned else 0
-
-    def modes(self, z: torch.Tensor) -> torch.Tensor:
-        """One-hot modes, equal to SelfConditioned.modes(z): Phi(x) = (1 + erf(x / sqrt 2)) / 2, and
-        searchsorted(cumulative, u) = how many cumulative values lie below u."""
-        direction = z[:, 0] * z.shape[1] ** 0.5 / z.norm(dim=1).clamp(min=1e-12)
-        u = 0.5 * (1 + torch.erf(direction / math.sqrt(2)))
-        index = (self.cumulative[None] < u[:, None]).sum(1).clamp(max=self.num_modes - 1)
-        return (index[:, None] == torch.arange(self.num_modes)).float()
+        self.num_modes = generator.num_modes if self.self_conditioned else 0
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        if self.self_conditioned:
-            return self.net(z[:, 1:], self.modes(z))
-        return self.net(z, labels)
+        if self.self_conditioned:  # the mode read from z[0] by the model's own rule, as one-hot weights
+            modes = self.generator.modes(z)
+            return self.generator.net(z[:, 1:], (modes[:, None] == torch.arange(self.num_modes)).float())
+        return self.generator(z, labels)
 
 
 class BrowserEncoder(nn.Module):
@@ -102,11 +92,8 @@ def encoder_onnx(encoder: nn.Module) -> bytes:
 
 
 def mode_ratios(generator: nn.Module) -> list[float]:
-    """Per mode of a self-conditioned generator, the z[0] / |z| that puts a latent in the middle
-    of that mode (SelfConditioned.in_mode): z[0] = r * |z[1:]| / sqrt(1 - r^2)."""
-    cumulative = generator.cumulative.double()
-    lower = torch.cat([torch.zeros(1, dtype=torch.float64), cumulative[:-1]])
-    return (torch.special.ndtri((lower + cumulative) / 2) / generator.latent_dim ** 0.5).tolist()
+    """SelfConditioned.mode_ratios, for the meta the browser reads."""
+    return generator.mode_ratios().tolist()
 
 
 def explorer_meta(key: str, label: str, meta: dict, generator: nn.Module, directions: torch.Tensor,
