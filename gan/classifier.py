@@ -8,18 +8,20 @@ import argparse
 import sys
 from pathlib import Path
 
+from gan.data.idx import DATASETS, DEFAULT_DATASET
 from gan.evaluation.evaluator_net import EVALUATOR_DIR, evaluator_path, save_classifier, train_classifier
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m gan.classifier", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dataset", choices=("mnist", "fashion"), default="mnist")
-    ap.add_argument("--epochs", type=int, help="default: 4 for mnist, 12 for fashion")
+    ap.add_argument("--dataset", choices=list(DATASETS), default=DEFAULT_DATASET)
+    ap.add_argument("--epochs", type=int, help="default: " + ", ".join(f"{i.classifier_epochs} for {n}"
+                                                                       for n, i in DATASETS.items()))
     ap.add_argument("--data-dir")
     ap.add_argument("--out-dir", default=str(EVALUATOR_DIR))
     args = ap.parse_args(argv)
-    epochs = args.epochs or (4 if args.dataset == "mnist" else 12)
+    epochs = args.epochs or DATASETS[args.dataset].classifier_epochs
     model, meta = train_classifier(args.dataset, epochs, data_dir=args.data_dir)
     path = evaluator_path(args.dataset, Path(args.out_dir))
     save_classifier(model, meta, path)

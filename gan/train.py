@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from gan.checkpoint import CheckpointError
-from gan.data.idx import DataError
+from gan.data.idx import DATASETS, DEFAULT_DATASET, DataError
 from gan.models import PRESETS
 from gan.training.config import PRECISIONS, TrainConfig
 from gan.training.loop import R1_EVERY, StoppedBeforeTraining, TrainingDiverged, train
@@ -26,8 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train a GAN on MNIST or Fashion-MNIST and write generator checkpoints.",
         epilog=f"presets:\n{presets}\n\nFlags left unset take the preset's value.")
     a = ap.add_argument
-    a("--dataset", default="mnist",
-      help="mnist, fashion, or folder:PATH for your own images (sub-folders = classes; default: mnist)")
+    a("--dataset", default=DEFAULT_DATASET,
+      help=f"{', '.join(DATASETS)}, or folder:PATH for your own images (sub-folders = classes; "
+           f"default: {DEFAULT_DATASET})")
     a("--preset", choices=list(PRESETS), default="dcgan", help="architecture + recipe (default: dcgan)")
     a("--conditional", action="store_true", help="train a class-conditional model (pick the class when sampling)")
     a("--modes", type=int, default=0,

@@ -1,11 +1,14 @@
 """Metric keys as a visitor reads them: a name, which way is better, and what real images score.
 
-The floors are `python -m gan.evaluate --real --dataset mnist|fashion` (10,000 real training images
-against the test split, the same measurement every model gets; docs/evaluation.md), stored here
-so the model card needs no data set. tests/test_metrics_card.py recomputes the MNIST row.
+The floors are `python -m gan.evaluate --real --dataset NAME` (10,000 real training images against
+the test split, the same measurement every model gets; docs/evaluation.md), stored with each data
+set (gan/data/idx.py DATASETS) so the model card needs no data set. tests/test_metrics_card.py
+recomputes every data set's row.
 """
 
 from __future__ import annotations
+
+from gan.data.idx import DATASETS
 
 # key -> (name, which way is better)
 METRICS = {
@@ -21,13 +24,9 @@ METRICS = {
     "nn_ratio": ("distance to nearest training image, vs real test images (median ratio)",
                  "near 1 or above; far below 1: copying"),
 }
-# memorised and nn_ratio for real test images are 0.01 and 1 by construction (gan/neighbours.py)
-REAL_DATA = {
-    "mnist": {"fd": 0.50, "is": 7.58, "coverage": 10, "class_kl": 0.0004, "precision": 0.850, "recall": 0.870,
-              "memorised": 0.01, "nn_ratio": 1.0},
-    "fashion": {"fd": 0.20, "is": 6.68, "coverage": 10, "class_kl": 0.0004, "precision": 0.847, "recall": 0.847,
-                "memorised": 0.01, "nn_ratio": 1.0},
-}
+# What real test images score, per data set: DatasetInfo.real_scores (memorised and nn_ratio are 0.01
+# and 1 by construction, gan/neighbours.py).
+REAL_DATA = {name: info.real_scores for name, info in DATASETS.items()}
 
 
 def number(value) -> str:

@@ -16,13 +16,14 @@ import torch
 
 from gan.checkpoint import CheckpointError, is_generator_sidecar, load_generator
 from gan.data.folders import is_folder_dataset, short_name
+from gan.data.idx import DATASETS
 from gan.evaluation.evaluator_net import load_classifier
 from gan.inversion.encoder_net import load_encoder
 from gan.sampling.directions import NUM_DIRECTIONS, principal_directions
 
 log = logging.getLogger("gan_studio")
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".ckpt", ".bin")
-DATASET_TITLES = {"mnist": "MNIST digits", "fashion": "Fashion-MNIST"}
+DATASET_TITLES = {name: info.title for name, info in DATASETS.items()}
 PROJECT_PRESETS = ("dcgan", "mlp")
 
 

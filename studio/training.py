@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gan.data.idx import DATASETS
 from gan.training.run_log import read_log
 from studio.recipes import BATCH, IMAGES_PER_SECOND, RECIPES, recipe_flags
 from studio.run_files import failure_reason, process_alive, resume_note, resume_step, saved_step
@@ -40,7 +41,7 @@ from studio.validation import InvalidInput, as_choice, as_int
 log = logging.getLogger("gan_studio")
 ROOT = Path(__file__).resolve().parent.parent
 
-DATA_CHOICES = {"MNIST": "mnist", "Fashion-MNIST": "fashion", "Your images (.zip)": "upload"}
+DATA_CHOICES = {info.label: name for name, info in DATASETS.items()} | {"Your images (.zip)": "upload"}
 
 
 QUICK_EVAL_SAMPLES = 2000

@@ -86,3 +86,42 @@ def test_module_names_are_unique_across_the_project():
     files = [p for folder in (*PACKAGES, "bench", "scripts") for p in (ROOT / folder).rglob("*.py")]
     names = Counter(p.stem for p in files + [ROOT / "app.py"] if p.name != "__init__.py")
     assert [n for n, count in names.items() if count > 1] == []
+
+
+def top_level_imports(path: Path) -> set[str]:
+    """Every package a file imports, anywhere in it (function-level imports included)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_the_library_never_imports_the_app_or_gradio():
+    """docs/architecture.md: gan/ is the library, studio/ and app.py the page over it."""
+    offenders = {str(p.relative_to(ROOT)): sorted(top_level_imports(p) & {"gradio", "studio", "app"})
+                 for p in (ROOT / "gan").rglob("*.py")}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def string_constants(path: Path) -> set[str]:
+    """The string literals of a file's code, docstrings left out."""
+    tree = ast.parse(path.read_text())
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            and id(n) not in docstrings}
+
+
+def test_data_sets_are_named_in_one_place():
+    """gan/data/idx.py DATASETS is the one list: no other module spells a data set's name or label
+    (adding a data set must not mean finding the five places that list them)."""
+    from gan.data.idx import DATASETS
+
+    names = {n for info in DATASETS.values() for n in (info.name, info.label, info.title)}
+    files = [ROOT / "app.py", *[p for package in PACKAGES for p in (ROOT / package).rglob("*.py")]]
+    spelled = {str(p.relative_to(ROOT)): sorted(string_constants(p) & names) for p in files}
+    assert {k: v for k, v in spelled.items() if v and k != "gan/data/idx.py"} == {}

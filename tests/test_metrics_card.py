@@ -2,6 +2,7 @@
 
 import pytest
 
+from gan.data.idx import DATASETS
 from gan.evaluation.scores import evaluate_real
 from studio.metrics import REAL_DATA, metric_rows
 
@@ -16,8 +17,10 @@ def test_metric_rows_name_direction_and_floor():
 
 
 @pytest.mark.slow
-def test_the_stored_mnist_floor_is_what_the_evaluation_measures(mnist_dir):
-    measured = evaluate_real("mnist")
+@pytest.mark.parametrize("dataset", list(DATASETS))
+def test_the_stored_floor_is_what_the_evaluation_measures(dataset, mnist_dir, fashion_dir):
+    measured = evaluate_real(dataset)
     by_construction = {"memorised", "nn_ratio"}  # real test images against themselves: test_neighbours.py
-    for key, stored in REAL_DATA["mnist"].items() - {(k, REAL_DATA["mnist"][k]) for k in by_construction}:
-        assert measured[key] == pytest.approx(stored, abs=max(0.006, 0.01 * stored)), key
+    for key, stored in REAL_DATA[dataset].items():
+        if key not in by_construction:
+            assert measured[key] == pytest.approx(stored, abs=max(0.006, 0.01 * stored)), (dataset, key)

@@ -18,6 +18,7 @@ from contextlib import nullcontext
 import numpy as np
 from PIL import Image
 
+from gan.data.idx import DATASETS, DEFAULT_DATASET
 from gan.memory import release_freed_memory
 
 INK_THRESHOLD = 0.2  # of the (inverted) range: what counts as ink when finding the bounding box
@@ -214,10 +215,11 @@ def paste_at(field: np.ndarray, patch: np.ndarray, centre: tuple[float, float]) 
     return field
 
 
-def mnist_style(image: Image.Image, dataset: str = "mnist") -> np.ndarray:
-    """A 28x28 uint8 image (light ink on black) the way `dataset` was made."""
+def mnist_style(image: Image.Image, dataset: str = DEFAULT_DATASET) -> np.ndarray:
+    """A 28x28 uint8 image (light ink on black) the way `dataset` was made (its picture_rule; data
+    sets without one, a visitor's own, take the digit rule)."""
     x = ink(to_grey(image))
-    if dataset == "fashion":
+    if getattr(DATASETS.get(dataset), "picture_rule", "digit") == "product":
         patch = fit(x, 28)
         centre = (patch.shape[0] / 2, patch.shape[1] / 2)
     else:

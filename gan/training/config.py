@@ -13,7 +13,7 @@ from pathlib import Path
 
 from gan.data.folders import PREFIX as FOLDER_PREFIX
 from gan.data.folders import class_names, folder_of, is_folder_dataset, short_name
-from gan.data.idx import DATASETS, DataError
+from gan.data.idx import DATASETS, DEFAULT_DATASET, DataError
 from gan.models import PRESETS
 from gan.training.augment import PARTS as AUGMENTATIONS
 from gan.training.augment import is_policy
@@ -22,7 +22,7 @@ from gan.training.losses import LOSSES
 
 @dataclass
 class TrainConfig:
-    dataset: str = "mnist"
+    dataset: str = DEFAULT_DATASET
     preset: str = "dcgan"
     conditional: bool = False
     modes: int = 0  # > 0: self-conditioned on this many label-free k-means modes (gan/data/modes.py)

@@ -40,7 +40,7 @@ def build(trainer, training_off: str) -> TrainTab | None:
         upload_mb = trainer.limits.upload.zip_mb
         with gr.Row():
             with gr.Column(scale=1, min_width=300):
-                data = gr.Radio(list(DATA_CHOICES), value="MNIST", label="Data", elem_id="train-data")
+                data = gr.Radio(list(DATA_CHOICES), value=next(iter(DATA_CHOICES)), label="Data", elem_id="train-data")
                 zip_file = gr.File(file_types=[".zip"], type="filepath", elem_id="train-zip",
                                    label=f"Your images: a .zip (up to {upload_mb} MB) of at least {MIN_IMAGES} "
                                          "PNG/JPEG/WebP pictures, sub-folders = classes")
