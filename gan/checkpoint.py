@@ -15,12 +15,13 @@ import json
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load as load_safetensors_bytes
-from safetensors.torch import save as save_safetensors_bytes
 
 from gan.fileio import atomic_write
 from gan.models import SelfConditioned, build_generator
+from gan.tensor_files import CheckpointError, load_into, read_sidecar, read_tensors, save_tensors
+
+__all__ = ["CheckpointError", "checkpoint_paths", "load_generator", "save_generator", "read_metadata",
+           "generator_meta", "is_generator_sidecar", "save_training_state", "load_training_state"]
 
 FORMAT_VERSION = 1
 REQUIRED_META = ("arch", "generator_args", "latent_dim", "num_classes", "dataset", "data_range")
@@ -61,10 +62,6 @@ def is_generator_sidecar(path: str | Path) -> bool:
         return True
 
 
-class CheckpointError(RuntimeError):
-    """A checkpoint is missing, truncated, corrupted, or does not match its architecture."""
-
-
 def checkpoint_paths(path: str | Path) -> tuple[Path, Path]:
     """(weights, sidecar) for a path given as NAME, NAME.safetensors or NAME.json."""
     path = Path(path)
@@ -75,28 +72,11 @@ def checkpoint_paths(path: str | Path) -> tuple[Path, Path]:
 def save_generator(path: str | Path, generator: torch.nn.Module, meta: dict) -> Path:
     """Write weights then sidecar; return the .safetensors path."""
     weights, sidecar = checkpoint_paths(path)
-    state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
-    atomic_write(weights, save_safetensors_bytes(state))
-    atomic_write(sidecar, (json.dumps({"format_version": FORMAT_VERSION, **meta}, indent=2) + "\n").encode())
-    return weights
+    return save_tensors(weights, generator.state_dict(), sidecar, {"format_version": FORMAT_VERSION, **meta})
 
 
 def read_metadata(path: str | Path) -> dict:
-    _, sidecar = checkpoint_paths(path)
-    try:
-        meta = json.loads(sidecar.read_text())
-    except FileNotFoundError:
-        raise CheckpointError(f"{sidecar}: metadata sidecar not found") from None
-    except OSError as e:  # unreadable: permissions, a folder with the name, I/O errors
-        raise CheckpointError(f"{sidecar}: cannot read ({e.strerror or e})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"{sidecar}: malformed JSON ({e})") from None
-    if not isinstance(meta, dict):
-        raise CheckpointError(f"{sidecar}: expected a JSON object")
-    missing = [k for k in REQUIRED_META if k not in meta]
-    if missing:
-        raise CheckpointError(f"{sidecar}: missing keys {missing}")
-    return meta
+    return read_sidecar(checkpoint_paths(path)[1], REQUIRED_META)
 
 
 def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict]:
@@ -107,21 +87,7 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tupl
         generator = build_generator(meta["arch"], **meta["generator_args"])
     except (TypeError, ValueError) as e:
         raise CheckpointError(f"{sidecar}: cannot build {meta['arch']!r} from its arguments ({e})") from None
-    try:
-        state = load_safetensors_bytes(weights.read_bytes())
-    except FileNotFoundError:
-        raise CheckpointError(f"{weights}: weights file not found") from None
-    except (SafetensorError, ValueError, OSError) as e:  # truncated, zero bytes, random bytes
-        raise CheckpointError(f"{weights}: not a valid safetensors file ({e})") from None
-    try:
-        generator.load_state_dict(state, strict=True)
-    except RuntimeError as e:  # missing / unexpected / mis-shaped tensors
-        first = str(e).strip().splitlines()
-        raise CheckpointError(f"{weights}: weights do not match the architecture in {sidecar.name}: "
-                              + " ".join(first[:4])) from None
-    for name, t in state.items():
-        if t.is_floating_point() and not torch.isfinite(t).all():
-            raise CheckpointError(f"{weights}: tensor {name!r} holds NaN or inf")
+    load_into(generator, read_tensors(weights), weights, sidecar.name)
     if meta.get("modes"):  # trained on label-free modes: sampled without a class, see gan/data/modes.py
         generator = SelfConditioned(generator, meta["modes"]["frequencies"])
     return generator.to(device).eval(), meta

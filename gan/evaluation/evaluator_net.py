@@ -10,7 +10,6 @@ precision/recall, and its softmax gives Inception Score, class coverage and cond
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -18,12 +17,9 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from safetensors.torch import load as load_safetensors_bytes
-from safetensors.torch import save as save_safetensors_bytes
 
-from gan.checkpoint import CheckpointError
 from gan.data.idx import dataset_info, load_dataset, to_model_range
-from gan.fileio import atomic_write
+from gan.tensor_files import CheckpointError, load_into, read_sidecar, read_tensors, save_tensors
 
 EVALUATOR_DIR = Path(__file__).resolve().parents[2] / "checkpoints" / "evaluators"
 FEATURE_DIM = 128
@@ -103,20 +99,14 @@ def evaluator_path(dataset: str, folder: Path = EVALUATOR_DIR) -> Path:
 
 
 def save_classifier(model: Classifier, meta: dict, path: Path) -> None:
-    state = {k: v.contiguous() for k, v in model.state_dict().items()}
-    atomic_write(path, save_safetensors_bytes(state))
-    atomic_write(path.with_suffix(".json"), (json.dumps(meta, indent=2) + "\n").encode())
+    save_tensors(path, model.state_dict(), path.with_suffix(".json"), meta)
 
 
 def load_classifier(dataset: str, folder: Path = EVALUATOR_DIR) -> tuple[Classifier, dict]:
     path = evaluator_path(dataset, folder)
-    try:
-        meta = json.loads(path.with_suffix(".json").read_text())
-        model = Classifier(len(meta["class_names"]))
-        model.load_state_dict(load_safetensors_bytes(path.read_bytes()))
-    except FileNotFoundError:
+    if not path.exists() or not path.with_suffix(".json").exists():
         raise CheckpointError(f"no evaluator for {dataset!r} at {path}; train it with "
-                              f"`python -m gan.classifier --dataset {dataset}`") from None
-    except Exception as e:
-        raise CheckpointError(f"{path}: unusable evaluator ({e})") from None
+                              f"`python -m gan.classifier --dataset {dataset}`")
+    meta = read_sidecar(path.with_suffix(".json"), ("class_names",))
+    model = load_into(Classifier(len(meta["class_names"])), read_tensors(path), path, path.with_suffix(".json").name)
     return model.eval(), meta

@@ -24,13 +24,12 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, ImageDraw
-from safetensors.torch import load_file
-from safetensors.torch import save as save_safetensors_bytes
 
 from gan.data.idx import SPLIT_FILES, DataError, find_data_dir, load_dataset, to_model_range
 from gan.evaluation.evaluator_net import embed, evaluator_path, load_classifier
-from gan.fileio import atomic_write, cache_dir, file_sha256
+from gan.fileio import cache_dir, file_sha256
 from gan.sampling.images import make_grid
+from gan.tensor_files import CheckpointError, read_tensors, save_tensors
 
 K = 8
 CHUNK = 2_000  # rows per matrix product: a 6 MB float buffer, which stays in cache
@@ -180,16 +179,14 @@ class TrainingIndex:
         classifier = load_classifier(dataset, *evaluator_folder(evaluator_dir))[0]
         if path.exists():
             try:
-                t = load_file(path)
-                t = {k: v.clone() for k, v in t.items()}  # own memory, not pages of the cached file
+                t = read_tensors(path)
                 return cls(t["features"], t["pixels"], t["labels"], t["test_nearest"], classifier)
-            except Exception as e:  # a damaged cache is rebuilt, never trusted
+            except (CheckpointError, KeyError) as e:  # a damaged cache is rebuilt, never trusted
                 log(f"rebuilding {path}: {e}")
         log(f"building the {dataset} training-set index (once; cached in {path.parent})")
         index = cls.build(dataset, data_dir, classifier)
-        atomic_write(path, save_safetensors_bytes({  # a second process never reads half a file
-            "features": index.features.contiguous(), "pixels": index.pixels.contiguous(),
-            "labels": index.labels.contiguous(), "test_nearest": index.test_nearest.contiguous()}))
+        save_tensors(path, {"features": index.features, "pixels": index.pixels, "labels": index.labels,
+                            "test_nearest": index.test_nearest})  # atomic: a second process never reads half a file
         return index
 
 

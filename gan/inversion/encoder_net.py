@@ -14,7 +14,6 @@ records the sha256 of the generator's weights: an encoder for other weights is n
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,13 +21,11 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from safetensors.torch import load as load_safetensors_bytes
-from safetensors.torch import save as save_safetensors_bytes
 
-from gan.checkpoint import CheckpointError
-from gan.fileio import atomic_write, file_sha256
+from gan.fileio import file_sha256
 from gan.inversion.features import FeatureLoss  # the same distance the search minimises
 from gan.sampling.latents import output_range
+from gan.tensor_files import CheckpointError, load_into, read_sidecar, read_tensors, save_tensors
 
 SUFFIX = ".encoder"
 
@@ -74,28 +71,26 @@ def paths_for(generator_path: str | Path) -> tuple[Path, Path]:
 def save_encoder(generator_path: str | Path, encoder: Encoder, meta: dict) -> Path:
     weights, sidecar = paths_for(generator_path)
     # float16 on disk halves the file; a start for the optimisation does not need more digits
-    state = {k: v.half().contiguous() if v.is_floating_point() else v for k, v in encoder.state_dict().items()}
-    atomic_write(weights, save_safetensors_bytes(state))
-    atomic_write(sidecar, (json.dumps(meta, indent=2) + "\n").encode())
-    return weights
+    state = {k: v.half() if v.is_floating_point() else v for k, v in encoder.state_dict().items()}
+    return save_tensors(weights, state, sidecar, meta)
 
 
 def load_encoder(generator_path: str | Path) -> Encoder | None:
     """The encoder beside a generator checkpoint, or None when there is none (or it belongs to
-    other weights: inversion then starts from the best of many random seeds instead)."""
+    other weights: inversion then starts from the best of many random seeds instead). A broken
+    encoder is a broken file (CheckpointError), not a reason to fall back silently."""
     weights, sidecar = paths_for(generator_path)
     if not weights.exists() or not sidecar.exists():
         return None
+    meta = read_sidecar(sidecar, ("generator_sha256", "latent_dim", "num_classes", "config"))
+    if meta["generator_sha256"] != file_sha256(generator_path):
+        return None
     try:
-        meta = json.loads(sidecar.read_text())
-        if meta.get("generator_sha256") != file_sha256(generator_path):
-            return None
         encoder = Encoder(meta["latent_dim"], meta["num_classes"], meta["config"]["width"])
-        state = load_safetensors_bytes(weights.read_bytes())
-        encoder.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
-    except Exception as e:  # a broken encoder is a broken file, not a reason to fall back silently
-        raise CheckpointError(f"{weights}: unusable encoder ({e})") from None
-    return encoder.eval()
+    except (TypeError, ValueError, KeyError) as e:
+        raise CheckpointError(f"{sidecar}: cannot build the encoder from its arguments ({e})") from None
+    state = {k: v.float() if v.is_floating_point() else v for k, v in read_tensors(weights).items()}
+    return load_into(encoder, state, weights, sidecar.name).eval()
 
 
 def real_images(dataset: str, data_range, data_dir=None):
