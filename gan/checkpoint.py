@@ -20,7 +20,7 @@ from gan.fileio import atomic_write
 from gan.models import SelfConditioned, build_generator
 from gan.tensor_files import CheckpointError, load_into, read_sidecar, read_tensors, save_tensors
 
-__all__ = ["CheckpointError", "checkpoint_paths", "load_generator", "save_generator", "read_metadata",
+__all__ = ["CheckpointError", "DEFAULT_IMAGE_SHAPE", "image_shape", "checkpoint_paths", "load_generator", "save_generator", "read_metadata",
            "generator_meta", "is_generator_sidecar", "save_training_state", "load_training_state"]
 
 FORMAT_VERSION = 1
@@ -50,6 +50,14 @@ def generator_meta(*, name: str, dataset: str, class_names: list[str], arch: str
         **({"images": images, "skipped_files": skipped_files} if images is not None else {}),
         "config": config,
     }
+
+
+DEFAULT_IMAGE_SHAPE = (1, 28, 28)  # every checkpoint written before the sidecar said its shape
+
+
+def image_shape(meta: dict) -> tuple[int, int, int]:
+    """(channels, height, width) of the pictures a checkpoint draws."""
+    return tuple(meta.get("image_shape", DEFAULT_IMAGE_SHAPE))
 
 
 def is_generator_sidecar(path: str | Path) -> bool:

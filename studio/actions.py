@@ -13,10 +13,11 @@ import threading
 import torch
 from PIL import Image
 
+from gan.checkpoint import image_shape
 from gan.evaluation.training_index import closeness_sentence, neighbours_image
 from gan.inversion.search import DEFAULT_STEPS
 from gan.memory import release_freed_memory
-from gan.sampling.images import gif_bytes, make_grid, upscale
+from gan.sampling.images import gif_bytes, grid_size, make_grid, tile_index, upscale
 from gan.sampling.latents import format_latent, generate, interpolate, latent_for_seeds, sample
 from studio.drawing import find_picture, read_picture
 from studio.metrics import metric_rows
@@ -65,14 +66,14 @@ def for_display(image: Image.Image, most: int = 10) -> Image.Image:
     return image.resize((image.width * scale, image.height * scale), Image.NEAREST)
 
 
-def tile_at(x, y, grid_width: int, ncol: int, n: int) -> int:
-    """The index of the grid tile under display pixel (x, y) (make_grid: 28 px tiles, 2 px gaps)."""
-    scale = display_scale(grid_width)
-    col = min(ncol - 1, max(0, int((as_number(x, "x") / scale - 2) // 30)))
-    row = min(math.ceil(n / ncol) - 1, max(0, int((as_number(y, "y") / scale - 2) // 30)))
-    if row * ncol + col >= n:
+def tile_at(x, y, n: int, ncol: int, tile: tuple[int, int]) -> int:
+    """The index of the grid tile under display pixel (x, y) of the grid as the page shows it
+    (make_grid's geometry, scaled by for_display)."""
+    scale = display_scale(grid_size(n, ncol, tile)[0])
+    i = tile_index(as_number(x, "x") / scale, as_number(y, "y") / scale, n, ncol, tile)
+    if i is None:
         raise InvalidInput("no image there: click a tile of the grid")
-    return row * ncol + col
+    return i
 
 
 class Studio:
@@ -281,7 +282,7 @@ class Studio:
         """neighbours() of the tile at display pixel (x, y) of the grid sample_grid made with these inputs."""
         m = self.model(key)
         seeds, labels, ncol = self.grid_tiles(m, seed, n, class_name)
-        i = tile_at(x, y, ncol * 30 + 2, ncol, len(seeds))
+        i = tile_at(x, y, len(seeds), ncol, image_shape(m.meta)[1:])
         if m.mode_names and labels:  # the tile's latent, with its mode in it, as the grid drew it
             z = self.mode_latents(m, seeds[i:i + 1], labels[i:i + 1])[0]
             return self.neighbours(key, seeds[i], None, 1.0,

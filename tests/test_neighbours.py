@@ -131,9 +131,9 @@ def test_a_clicked_tile_maps_to_its_seed_and_class(index):
     x, y = (2 + 30 * 4 + 14) * scale, (2 + 30 * 2 + 14) * scale  # row 2, column 4: seed 7, class '4'
     picture, info = studio.tile_neighbours("mnist-dcgan-cond", 5, 30, 1.0, "All classes", x, y)
     assert info.startswith("mnist-dcgan-cond: seed 7, class '4'") and "real unseen images" in info
-    assert tile_at(0, 0, 8 * 30 + 2, 8, 64) == 0 and tile_at(10_000, 10_000, 8 * 30 + 2, 8, 64) == 63
+    assert tile_at(0, 0, 64, 8, (28, 28)) == 0 and tile_at(10_000, 10_000, 64, 8, (28, 28)) == 63
     with pytest.raises(InvalidInput, match="no image there"):
-        tile_at(10_000, 10_000, 8 * 30 + 2, 8, 60)
+        tile_at(10_000, 10_000, 60, 8, (28, 28))
 
 
 def test_cli(tmp_path, capsys, monkeypatch, index):

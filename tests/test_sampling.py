@@ -81,3 +81,16 @@ def test_sample_cli_grid_and_gif(trained_checkpoint, conditional_checkpoint, tmp
                         "--out", str(tmp_path / "c.png")]) == 0
     assert sample_main(["--checkpoint", str(conditional_checkpoint), "--n", "4", "--out", str(tmp_path / "x.png")]) == 2
     assert sample_main(["--checkpoint", str(tmp_path / "missing"), "--out", str(tmp_path / "y.png")]) == 2
+
+
+@pytest.mark.parametrize("tile", [(28, 28), (32, 32), (64, 64), (20, 36)])
+@pytest.mark.parametrize("n, ncol", [(64, 8), (30, 10), (7, 3)])
+def test_a_click_finds_the_tile_make_grid_drew_there(tile, n, ncol):
+    from gan.sampling.images import grid_size, make_grid, tile_index
+
+    images = np.stack([np.full(tile, i + 1, np.uint8) for i in range(n)])  # tile i painted with i + 1
+    grid = np.asarray(make_grid(images, nrow=ncol))
+    assert grid.shape[::-1] == grid_size(n, ncol, tile)
+    ys, xs = np.nonzero(grid)
+    for y, x in zip(ys[::97], xs[::97]):
+        assert tile_index(x + 0.5, y + 0.5, n, ncol, tile) == grid[y, x] - 1

@@ -9,7 +9,25 @@ import numpy as np
 from PIL import Image
 
 
-def make_grid(images: np.ndarray, nrow: int | None = None, padding: int = 2, scale: int = 1,
+GRID_PADDING = 2  # pixels between and around the tiles of a grid
+
+
+def grid_size(n: int, ncol: int, tile: tuple[int, int], padding: int = GRID_PADDING) -> tuple[int, int]:
+    """(width, height) of make_grid's image for `n` tiles of (height, width) `tile`, `ncol` a row."""
+    h, w = tile
+    return ncol * (w + padding) + padding, math.ceil(n / ncol) * (h + padding) + padding
+
+
+def tile_index(x: float, y: float, n: int, ncol: int, tile: tuple[int, int], padding: int = GRID_PADDING) -> int | None:
+    """The index of make_grid's tile under pixel (x, y) of the unscaled grid (a gap counts as the
+    tile after it), or None past the last tile."""
+    h, w = tile
+    col = min(ncol - 1, max(0, int((x - padding) // (w + padding))))
+    row = min(math.ceil(n / ncol) - 1, max(0, int((y - padding) // (h + padding))))
+    return row * ncol + col if row * ncol + col < n else None
+
+
+def make_grid(images: np.ndarray, nrow: int | None = None, padding: int = GRID_PADDING, scale: int = 1,
               pad_value: int = 0) -> Image.Image:
     """Tile [N,H,W] uint8 images into one grayscale image, `nrow` per row (default: square),
     then upscale by an integer factor with nearest-neighbour so pixels stay crisp."""
@@ -18,8 +36,8 @@ def make_grid(images: np.ndarray, nrow: int | None = None, padding: int = 2, sca
         images = images[None]
     n, h, w = images.shape
     ncol = nrow or max(1, math.ceil(math.sqrt(n)))
-    nrows = math.ceil(n / ncol)
-    grid = np.full((nrows * (h + padding) + padding, ncol * (w + padding) + padding), pad_value, np.uint8)
+    width, height = grid_size(n, ncol, (h, w), padding)
+    grid = np.full((height, width), pad_value, np.uint8)
     for i, img in enumerate(images):
         r, c = divmod(i, ncol)
         y, x = padding + r * (h + padding), padding + c * (w + padding)
