@@ -127,11 +127,6 @@ def main(argv=None) -> None:
     log.info("loaded %d model(s) from %s; skipped %d", len(registry.models), args.checkpoints, len(registry.skipped))
     outputs = OutputFiles.in_gradio_cache()
     studio = Studio(registry, outputs)
-    graphs = ModelGraphs(registry, cache_dir() / "graphs")
-    runtime = BrowserRuntime()
-    if not args.print_routes:
-        studio.warm_up(then=graphs.export_all)  # the page serves at once; neighbours say "building" meanwhile
-        runtime.start()  # the first start fetches onnxruntime-web in the background
     limits = TrainingLimits(max_steps=limits_env["max_steps"], runs_mb=limits_env["runs_mb"],
                             max_images=limits_env["max_images"], upload=UploadLimits(zip_mb=limits_env["zip_mb"]))
     trainer = LiveTraining(args.runs_dir, limits, on_model=registry.add, on_remove=registry.remove) if allowed else None
@@ -142,6 +137,12 @@ def main(argv=None) -> None:
     uploads = UploadFiles(gr.utils.get_upload_folder(), outputs.folder, grace_s=env_int("GAN_UPLOAD_GRACE_S", 30),
                           unused_s=env_int("GAN_UPLOAD_UNUSED_S", 300), quota=UploadQuota.for_largest(max_upload_mb))
     server = Server(outputs, args.concurrency, uploads)
+    # Graphs are exported on the inference threads, like any other work on the models.
+    graphs = ModelGraphs(registry, cache_dir() / "graphs", run=lambda fn: server.inference.submit(fn).result())
+    runtime = BrowserRuntime()
+    if not args.print_routes:
+        studio.warm_up(then=graphs.export_all)  # the page serves at once; neighbours say "building" meanwhile
+        runtime.start()  # the first start fetches onnxruntime-web in the background
     demo = build_app(studio, server, trainer=trainer, training_off=training_off)
     demo.queue(default_concurrency_limit=args.concurrency, max_size=args.queue_size)
     quieten(demo)  # no polling while idle: an app with no visitor sleeps

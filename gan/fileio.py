@@ -1,8 +1,10 @@
 """Atomic file writes: a temp file in the target's folder, fsync, then rename into place.
 
 A crash at any moment leaves either the old file or the new one, never half of one. The temp
-file gets the permissions a plain open() would (0666 minus the umask), not mkstemp's 0600, so
-other users (e.g. a container's non-root user) can read what was written.
+file is created with mode 0666 and the kernel applies the process's umask, as a plain open() does
+(not mkstemp's 0600), so other users (e.g. a container's non-root user) can read what was written.
+The umask is never read by setting it (umask 0 and back would leave a window in which another
+thread's files were created world-writable).
 """
 
 from __future__ import annotations
@@ -10,22 +12,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
+import secrets
 from pathlib import Path
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
 
 @contextlib.contextmanager
 def atomic_file(path: str | Path):
     """Yield (binary file, temp path); the temp file replaces `path` only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), 0o666 & ~_UMASK)
             yield f, Path(tmp)
             f.flush()
             os.fsync(f.fileno())

@@ -15,6 +15,7 @@ reads, not compression. With a login on, every one of these routes asks for it a
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -66,8 +67,11 @@ def logged_in(request: Request) -> bool:
 class ModelGraphs:
     """Each loaded model's graphs and meta, exported on first use into `folder` (see the module docstring)."""
 
-    def __init__(self, registry: ModelRegistry, folder: Path):
+    def __init__(self, registry: ModelRegistry, folder: Path, run=None):
+        """`run(fn)`: where an export runs, e.g. on the app's bounded inference threads rather than a
+        request's thread (default: right here)."""
         self.registry, self.folder = registry, Path(folder)
+        self.run = run or (lambda fn: fn())
         self._locks: dict[str, threading.Lock] = {}
         self._stems: dict[str, tuple[LoadedModel, str]] = {}  # key -> (the loaded model, its files' stem)
         self._guard = threading.Lock()
@@ -85,13 +89,15 @@ class ModelGraphs:
             stem = known[1]
             meta_path = self.folder / f"{stem}.json"
             if not meta_path.is_file():
-                self._export(m, stem, meta_path)
+                self.run(lambda: self._export(m, stem, meta_path))
             return json.loads(meta_path.read_text())
 
     def _export(self, m: LoadedModel, stem: str, meta_path: Path) -> None:
+        """Exports copies: tracing a model runs it, and requests are using the live one meanwhile."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        encoder = m.encoder()
-        graphs = {f"{stem}.onnx": generator_onnx(m.generator)}
+        encoder = copy.deepcopy(m.encoder())
+        generator = copy.deepcopy(m.generator)
+        graphs = {f"{stem}.onnx": generator_onnx(generator)}
         if encoder is not None:
             graphs[f"{stem}.encoder.onnx"] = encoder_onnx(encoder)
         for name, data in graphs.items():
@@ -99,7 +105,7 @@ class ModelGraphs:
             packed = brotli.compress(data, quality=5)
             if len(packed) < 0.95 * len(data):
                 atomic_write(self.folder / (name + ".br"), packed)
-        info = explorer_meta(m.key, m.label, m.meta, m.generator, m.directions(), encoder is not None)
+        info = explorer_meta(m.key, m.label, m.meta, generator, m.directions(), encoder is not None)
         info["generator_url"] = f"explorer/graphs/{stem}.onnx"
         info["encoder_url"] = f"explorer/graphs/{stem}.encoder.onnx" if encoder is not None else None
         atomic_write(meta_path, json.dumps(info).encode())  # last: its presence means the graphs are there

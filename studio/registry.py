@@ -124,6 +124,7 @@ class ModelRegistry:
         self.models: dict[str, LoadedModel] = {}
         self.skipped: list[tuple[str, str]] = []  # (file, reason)
         self.evaluators = Evaluators()
+        self._changing = threading.Lock()  # add() and remove() from the trainer's threads
         self._scan()
 
     def _skip(self, path: Path, reason: str) -> None:
@@ -181,15 +182,17 @@ class ModelRegistry:
         dict is replaced, never changed in place, so requests reading it meanwhile are unaffected."""
         generator, meta = load_generator(path)  # CheckpointError: the caller says why
         label = f"{friendly_label(meta)} · {key}"
-        models = dict(self.models)
-        models[key] = LoadedModel(key, label, Path(path), generator.requires_grad_(False), meta)
-        self.models = dict(sorted(models.items(), key=lambda item: picker_order(item[1].meta, item[0])))
-        return self.models[key]
+        model = LoadedModel(key, label, Path(path), generator.requires_grad_(False), meta)
+        with self._changing:  # one change at a time: two at once would each drop the other's
+            models = {**self.models, key: model}
+            self.models = dict(sorted(models.items(), key=lambda item: picker_order(item[1].meta, item[0])))
+        return model
 
     def remove(self, key: str) -> None:
         """Take a model out of the picker (its run folder is about to be removed); replaced, not
         changed in place, like add()."""
-        self.models = {k: m for k, m in self.models.items() if k != key}
+        with self._changing:
+            self.models = {k: m for k, m in self.models.items() if k != key}
 
     def choices(self) -> list[tuple[str, str]]:
         return [(m.label, m.key) for m in self.models.values()]

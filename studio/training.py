@@ -192,10 +192,14 @@ class LiveTraining:
     def _launch(self, out: Path, command: list[str], who: str, message: str, recipe: str | None) -> str:
         out.mkdir(parents=True, exist_ok=True)
         with open(out / "train.log", "ab") as output:  # stderr of the run: its errors, for the status
-            # Its own session: closing the page or a Ctrl-C here spares it. Niced: it uses every core,
-            # but the page's requests come first.
+            # Its own session: closing the page or a Ctrl-C here spares it. Niced after the spawn (a
+            # preexec_fn can deadlock a threaded server): it uses every core, the page's requests first.
             self._proc = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
-                                          start_new_session=True, preexec_fn=lambda: os.nice(NICENESS))
+                                          start_new_session=True)
+        try:
+            os.setpriority(os.PRIO_PROCESS, self._proc.pid, NICENESS)
+        except OSError:  # it already ended: its status says why
+            pass
         (out / "run.json").write_text(json.dumps({"pid": self._proc.pid, "who": who, "started": time.time(),
                                                   "recipe": recipe, "command": command}))
         for marker in ("registered", "stop-requested"):
