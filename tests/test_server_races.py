@@ -82,3 +82,17 @@ def test_graphs_are_exported_from_a_copy_on_the_inference_threads(checkpoint_dir
     generator, thread = seen[0]
     assert generator is not registry.models["mnist-small"].generator  # a copy: requests keep the live one
     assert thread.startswith("inference")
+
+
+def test_the_quick_evaluation_leaves_nothing_cached_in_the_web_process(trained_checkpoint, tmp_path):
+    import shutil as sh
+
+    from gan.evaluation import scores
+    from studio.training import quick_evaluation
+
+    for suffix in (".safetensors", ".json"):
+        sh.copy(trained_checkpoint.with_suffix(suffix), tmp_path / f"g{suffix}")
+    before = scores.real_reference.cache_info().currsize
+    metrics = quick_evaluation(tmp_path / "g.safetensors")
+    assert metrics["fd"] > 0 and "metrics" in __import__("json").loads((tmp_path / "g.json").read_text())
+    assert scores.real_reference.cache_info().currsize == before  # the test split was embedded elsewhere
