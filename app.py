@@ -7,7 +7,7 @@ This file holds the settings, the login and the launch; the page is built in stu
 module per tab) over the actions in studio/. Every action is also a named API endpoint.
 
 Configuration (flags win over environment variables):
-  GAN_CHECKPOINTS      checkpoint folder (default: checkpoints/ beside this file)
+  GAN_CHECKPOINTS      checkpoint folder, evaluators/ inside (default: the shipped models)
   GRADIO_SERVER_NAME   bind address (default 127.0.0.1; the container sets 0.0.0.0)
   GRADIO_SERVER_PORT   port (default 7860)
   GRADIO_SHARE         1: a Gradio share link (the page is then public)
@@ -15,7 +15,7 @@ Configuration (flags win over environment variables):
   GAN_QUEUE_SIZE       requests allowed to wait before new ones are refused (default 64)
   GAN_AUTH             "user:password" turns on basic auth (failed logins are slowed down per client)
   GAN_ALLOW_TRAINING   1: the Train tab also on a public page (needs GAN_AUTH)
-  GAN_RUNS_DIR         where runs started from the page are written (default: runs/ beside this file)
+  GAN_RUNS_DIR         where runs started from the page are written (default: the checkout's runs/, else ./runs)
   GAN_CACHE_DIR        where the browser runtime and exported graphs are kept (default ~/.cache/gan-studio)
   GAN_UPLOAD_GRACE_S   seconds an upload is kept after the last action that used it (default 30)
   GAN_UPLOAD_UNUSED_S  seconds an upload that no action used is kept (default 300)
@@ -28,9 +28,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("gan_studio")
 
 
@@ -67,11 +65,13 @@ def bounded_log_record(record: logging.LogRecord) -> bool:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
+    from gan.paths import checkpoints_dir, runs_dir
     from studio.access import env_flag
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--checkpoints", default=os.environ.get("GAN_CHECKPOINTS", str(ROOT / "checkpoints")),
-                    help="folder searched (recursively) for *.safetensors + *.json generators")
+    ap.add_argument("--checkpoints", default=str(checkpoints_dir()),
+                    help="folder searched (recursively) for *.safetensors + *.json generators, with evaluators/ "
+                         "inside (default: GAN_CHECKPOINTS, else the shipped models)")
     ap.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                     help="bind address; 0.0.0.0 exposes the page to the network (default 127.0.0.1)")
     ap.add_argument("--port", type=int, default=env_int("GRADIO_SERVER_PORT", 7860), help="port (default 7860)")
@@ -83,7 +83,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                     help="requests allowed to wait (default 64)")
     ap.add_argument("--allow-training", action="store_true", default=os.environ.get("GAN_ALLOW_TRAINING") == "1",
                     help="the Train tab on a public page too (needs GAN_AUTH)")
-    ap.add_argument("--runs-dir", default=os.environ.get("GAN_RUNS_DIR", str(ROOT / "runs")),
+    ap.add_argument("--runs-dir", default=os.environ.get("GAN_RUNS_DIR", str(runs_dir())),
                     help="where runs started from the page go (default runs/)")
     ap.add_argument("--print-routes", action="store_true",
                     help="print every route the app would serve, with its request-body cap, and exit")
@@ -95,6 +95,7 @@ def main(argv=None) -> None:
     for handler in logging.getLogger().handlers:
         handler.addFilter(bounded_log_record)  # a visitor's value can never fill the log
     args = parse_args(argv)
+    os.environ["GAN_CHECKPOINTS"] = args.checkpoints  # the commands the page runs use the same folder
     # Settings first: a refusal must come before anything loads (and before torch starts threads).
     from studio.access import training_allowed
 

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from gan.data.idx import DATASETS, DEFAULT_DATASET
-from gan.evaluation.evaluator_net import EVALUATOR_DIR, evaluator_path, save_classifier, train_classifier
+from gan.evaluation.evaluator_net import evaluator_path, save_classifier, train_classifier
+from gan.paths import evaluators_dir
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,7 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, help="default: " + ", ".join(f"{i.classifier_epochs} for {n}"
                                                                        for n, i in DATASETS.items()))
     ap.add_argument("--data-dir")
-    ap.add_argument("--out-dir", default=str(EVALUATOR_DIR))
+    ap.add_argument("--out-dir", default=str(evaluators_dir()),
+                    help="default: evaluators/ in the checkpoint folder (GAN_CHECKPOINTS)")
     args = ap.parse_args(argv)
     epochs = args.epochs or DATASETS[args.dataset].classifier_epochs
     model, meta = train_classifier(args.dataset, epochs, data_dir=args.data_dir)

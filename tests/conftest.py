@@ -82,10 +82,9 @@ def checkpoint_dir(tmp_path_factory, trained_checkpoint, conditional_checkpoint)
     (folder / "broken.safetensors").write_bytes(b"\x00" * 10)
     shutil.copy(trained_checkpoint.with_suffix(".json"), folder / "broken.json")
     (folder / "legacy.pt").write_bytes(pickle.dumps(PickleExploit()))  # would run code if ever unpickled
-    evaluators = folder / "evaluators"  # classifiers live beside generators and must be ignored quietly
-    evaluators.mkdir()
-    (evaluators / "mnist-classifier.safetensors").write_bytes(b"\x00" * 8)
-    (evaluators / "mnist-classifier.json").write_text('{"kind": "classifier", "dataset": "mnist"}')
+    # The evaluators live inside the checkpoint folder (gan/paths.py): the app and its commands use
+    # them, and the model scan must ignore them quietly.
+    shutil.copytree(Path(__file__).resolve().parent.parent / "checkpoints" / "evaluators", folder / "evaluators")
     return folder
 
 

@@ -24,8 +24,8 @@ import numpy as np
 import torch
 
 from gan.fileio import atomic_file
+from gan.paths import downloads_dir, source_root
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SPLIT_FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
@@ -179,8 +179,9 @@ def candidate_dirs(info: DatasetInfo, data_dir: str | Path | None = None) -> lis
     for root in (data_dir, os.environ.get("GAN_DATA_DIR")):
         if root:
             roots += [Path(root) / info.folder, Path(root)]  # accept the root or the set's folder
-    roots.append(PROJECT_ROOT / "data" / info.folder)
-    roots.append(PROJECT_ROOT.parent / "shared" / "data" / info.folder)
+    roots.append(downloads_dir() / info.folder)
+    if source_root() is not None:  # a checkout beside the team's shared folder
+        roots.append(source_root().parent / "shared" / "data" / info.folder)
     roots += [Path(d) for d in info.extra_dirs]
     return roots
 
@@ -220,7 +221,7 @@ def download(name: str, dest: str | Path | None = None, mirrors: list[str] | Non
     from tqdm import tqdm
 
     info = dataset_info(name)
-    dest = Path(dest) if dest else PROJECT_ROOT / "data" / info.folder
+    dest = Path(dest) if dest else downloads_dir() / info.folder
     dest.mkdir(parents=True, exist_ok=True)
     if mirrors is None:
         env = os.environ.get("GAN_DATA_MIRROR")

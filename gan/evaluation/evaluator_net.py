@@ -19,9 +19,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from gan.data.idx import dataset_info, load_dataset, to_model_range
+from gan.paths import evaluators_dir
 from gan.tensor_files import CheckpointError, load_into, read_sidecar, read_tensors, save_tensors
 
-EVALUATOR_DIR = Path(__file__).resolve().parents[2] / "checkpoints" / "evaluators"
 FEATURE_DIM = 128
 
 
@@ -94,15 +94,16 @@ def train_classifier(dataset: str, epochs: int, batch_size: int = 128, lr: float
     return model.eval(), meta
 
 
-def evaluator_path(dataset: str, folder: Path = EVALUATOR_DIR) -> Path:
-    return folder / f"{dataset}-classifier.safetensors"
+def evaluator_path(dataset: str, folder: Path | None = None) -> Path:
+    """Where `dataset`'s evaluator lives: `folder`, by default evaluators/ in the checkpoint folder (gan/paths.py)."""
+    return Path(folder or evaluators_dir()) / f"{dataset}-classifier.safetensors"
 
 
 def save_classifier(model: Classifier, meta: dict, path: Path) -> None:
     save_tensors(path, model.state_dict(), path.with_suffix(".json"), meta)
 
 
-def load_classifier(dataset: str, folder: Path = EVALUATOR_DIR) -> tuple[Classifier, dict]:
+def load_classifier(dataset: str, folder: Path | None = None) -> tuple[Classifier, dict]:
     path = evaluator_path(dataset, folder)
     if not path.exists() or not path.with_suffix(".json").exists():
         raise CheckpointError(f"no evaluator for {dataset!r} at {path}; train it with "

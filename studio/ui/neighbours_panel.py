@@ -36,8 +36,8 @@ def wire(page, panel: NeighboursPanel) -> None:
     neighbours = page.serve(studio.neighbours)
     tile = page.serve(studio.tile_neighbours)
 
-    def on_tile(key, seed, n, truncation, class_name, evt: gr.SelectData):
-        return tile(key, seed, n, truncation, class_name, *evt.index)
+    async def on_tile(key, seed, n, truncation, class_name, evt: gr.SelectData):  # served actions are coroutines
+        return await tile(key, seed, n, truncation, class_name, *evt.index)
 
     page.sample.grid.select(on_tile, [page.model, *page.sample.inputs], outputs, api_name=False)
     page.sliders.neighbours.click(neighbours, [page.model, page.sliders.seed, page.sliders.klass, panel.no_truncation,

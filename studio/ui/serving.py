@@ -64,6 +64,12 @@ class BoundedSketchpad(gr.Sketchpad):
     MAX_LAYER = 3
     MAX_SIDE = 2048  # a 280x280 canvas on a high-DPI screen is sent at 560-840 px
 
+    def get_block_name(self) -> str:  # a template takes its direct base's name, and there is no
+        return "imageeditor"  # "sketchpad" frontend: gr.Sketchpad is itself a template of ImageEditor
+
+    def get_block_class(self) -> str:
+        return "imageeditor"
+
     @server
     def accept_blobs(self, data):
         fields, files = data.data, data.files
