@@ -154,7 +154,7 @@ def main() -> None:
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    print(f"CPU: {next(l for l in open('/proc/cpuinfo') if l.startswith('model name')).split(':')[1].strip()}, "
+    print(f"CPU: {next(line for line in open('/proc/cpuinfo') if line.startswith('model name')).split(':')[1].strip()}, "
           f"{os.cpu_count()} cores")
     proc, url = start_app(args.checkpoints, GRADIO_TEMP_DIR=tempfile.mkdtemp())
     try:

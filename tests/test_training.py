@@ -63,7 +63,7 @@ def test_same_seed_same_weights_and_resume_is_exact(tmp_path, mnist_dir):
     for net in ("G", "D", "ema_G"):
         assert all(torch.equal(a[net][k], b[net][k]) for k in a[net]), net
     assert a["step"] == b["step"] == 20
-    log_steps = [json.loads(l)["step"] for l in (tmp_path / "part" / "log.jsonl").read_text().splitlines()]
+    log_steps = [json.loads(line)["step"] for line in (tmp_path / "part" / "log.jsonl").read_text().splitlines()]
     assert log_steps == [5, 10, 15, 20]
 
 
@@ -115,7 +115,7 @@ def test_resume_drops_a_log_line_torn_by_a_crash(tmp_path, mnist_dir):
     log = tmp_path / "run" / "log.jsonl"
     log.write_text(log.read_text() + '{"step": 15, "loss_d": 0.6')  # died mid-line after the checkpoint
     run_training(tmp_path / "run", steps=20, checkpoint_every=10, resume=True)
-    assert [json.loads(l)["step"] for l in log.read_text().splitlines()] == [5, 10, 15, 20]
+    assert [json.loads(line)["step"] for line in log.read_text().splitlines()] == [5, 10, 15, 20]
     assert (tmp_path / "run" / "losses.png").exists()
 
 
