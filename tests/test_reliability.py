@@ -11,7 +11,7 @@ import time
 import pytest
 import torch
 from conftest import PWNED_MARKER, run_training
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -41,11 +41,21 @@ def grid_size(n: int, columns: int | None = None) -> int:
     return columns * 30 + 2
 
 
-def check(call, expected_width=None):
-    """Either a valid image (of the expected geometry) or a clean validation error, nothing else."""
+def whole(value, lo: int, hi: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
+
+
+def number(value, lo: float, hi: float) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and lo <= value <= hi
+
+
+def check(call, expected_width=None, valid: bool = False):
+    """Either a valid image (of the expected geometry) or a clean validation error, nothing else;
+    inputs the test knows to be valid must get the image (a guard refusing everything fails here)."""
     try:
         result = call()
-    except InvalidInput:
+    except InvalidInput as e:
+        assert not valid, f"valid input refused: {e}"
         return
     image = result[0]
     assert isinstance(image, Image.Image) and image.width > 0 and image.height > 0
@@ -56,25 +66,34 @@ def check(call, expected_width=None):
 @PROPERTY
 @given(model=st.sampled_from(["mnist-small", "mnist-small-cond", "nope", None, 3]), seed=SEED, n=COUNT,
        truncation=st.one_of(ANY, st.floats(0, 2)), klass=st.one_of(ANY, st.sampled_from([ALL_CLASSES, "3", "9"])))
+@example(model="mnist-small-cond", seed=3, n=16, truncation=1.0, klass="3")  # valid: must answer
 def test_sample_grid_never_fails_uncleanly(studio, model, seed, n, truncation, klass):
     valid_n = isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_IMAGES
     width = grid_size(n) if valid_n and model == "mnist-small" else None
-    check(lambda: studio.sample_grid(model, seed, n, truncation, klass), width)
+    valid = (model == "mnist-small-cond" and whole(seed, 0, 10_000) and valid_n and number(truncation, 0, 2)
+             and klass in (ALL_CLASSES, "3", "9"))
+    check(lambda: studio.sample_grid(model, seed, n, truncation, klass), width, valid)
 
 
 @PROPERTY
 @given(model=st.sampled_from(["mnist-small", "mnist-small-cond"]), seed=SEED,
        klass=st.one_of(ANY, st.sampled_from(["0", "7"])), basis=st.one_of(ANY, st.sampled_from(["principal", "raw"])),
        values=st.lists(SLIDER, min_size=0, max_size=9))
+@example(model="mnist-small-cond", seed=3, klass="7", basis="principal", values=[1.0, -2.0, 0, 0, 0, 0, 0, 0.5])
 def test_slider_image_never_fails_uncleanly(studio, model, seed, klass, basis, values):
-    check(lambda: studio.slider_image(model, seed, klass, basis, "", *values), 280)
+    valid = (model == "mnist-small-cond" and whole(seed, 0, 10_000) and klass in ("0", "7")
+             and basis in ("principal", "raw") and len(values) == 8 and all(number(v, -5, 5) for v in values))
+    check(lambda: studio.slider_image(model, seed, klass, basis, "", *values), 280, valid)
 
 
 @PROPERTY
 @given(a=SEED, b=SEED, frames=st.one_of(ANY, st.integers(2, MAX_FRAMES)), mode=st.one_of(ANY, st.just("slerp")),
        latent=st.one_of(ANY, st.just(", ".join(["0.5"] * 64)), st.text(alphabet="0123456789.,- e", max_size=300)))
+@example(a=1, b=2, frames=8, mode="slerp", latent=", ".join(["0.5"] * 64))
 def test_interpolate_never_fails_uncleanly(studio, a, b, frames, mode, latent):
-    check(lambda: studio.interpolate("mnist-small", a, b, None, None, frames, mode, latent))
+    valid = (whole(a, 0, 10_000) and whole(b, 0, 10_000) and whole(frames, 2, MAX_FRAMES) and mode == "slerp"
+             and latent == ", ".join(["0.5"] * 64))
+    check(lambda: studio.interpolate("mnist-small", a, b, None, None, frames, mode, latent), valid=valid)
 
 
 def test_malicious_pickle_in_checkpoints_never_executes(studio):
