@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 from PIL import Image
 
 from gan.data.folders import to_28x28
+from gan.data.idx import MAX_CLASSES
 from gan.data.pictures import BadPicture, BudgetSpent, DecodeBudget, open_picture
 from gan.sampling.images import png_bytes
 from studio.validation import InvalidInput, shown
@@ -184,6 +185,8 @@ def unpack_images(zip_path: str | Path, dest: str | Path, limits: UploadLimits =
         strip = 1 if len(tops) == 1 and all(len(p) > 1 for p in parts) else 0
         parts = [p[strip:] for p in parts]
         folders = class_folder_names(parts)
+        if len(folders) > MAX_CLASSES:
+            raise InvalidInput(f"the zip has {len(folders)} class folders; at most {MAX_CLASSES}")
         images, skipped = 0, []
         budget = limits.decode_budget(zip_path.stat().st_size)
         dest.mkdir(parents=True)

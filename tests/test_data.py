@@ -100,3 +100,17 @@ def test_download_rejects_corrupted_file_and_leaves_nothing(tmp_path, file_serve
 def test_download_without_network_says_so(tmp_path):
     with pytest.raises(DataError, match="no network, or every mirror failed"):
         download("mnist", tmp_path, mirrors=["http://127.0.0.1:9/"], progress=False)
+
+
+def idx_split(folder, labels: np.ndarray) -> None:
+    n = len(labels)
+    write_gz(folder / "t10k-images-idx3-ubyte.gz", b"\x00\x00\x08\x03" + struct.pack(">3I", n, 28, 28) + bytes(784 * n))
+    write_gz(folder / "t10k-labels-idx1-ubyte.gz", b"\x00\x00\x08\x01" + struct.pack(">I", n) + labels.astype(np.uint8).tobytes())
+
+
+def test_labels_up_to_99_are_read_and_100_refused(tmp_path):
+    idx_split(tmp_path, np.arange(100) % 42)
+    assert read_split(tmp_path, "test")[1].max() == 41
+    idx_split(tmp_path, np.array([3, 99, 100]))
+    with pytest.raises(DataError, match="label 100 out of range 0-99"):
+        read_split(tmp_path, "test")

@@ -5,6 +5,7 @@ import struct
 import zipfile
 
 import pytest
+import torch
 from conftest import run_training
 from PIL import Image
 
@@ -113,3 +114,27 @@ def test_training_on_a_folder_skips_bad_files_and_needs_something_usable(tmp_pat
     (tmp_path / "empty" / "a.txt").write_text("nothing")
     with pytest.raises(DataError, match="no usable images"):
         load_folder(f"folder:{tmp_path / 'empty'}")
+
+
+def class_folders_of_digits(root, counts: dict[str, int]):
+    for name, count in counts.items():
+        (root / name).mkdir(parents=True)
+        for i in range(count):
+            (root / name / f"{i:03d}.png").write_bytes(digit_png(i))
+    return root
+
+
+def test_the_first_n_images_are_taken_fairly_from_every_class(tmp_path):
+    root = class_folders_of_digits(tmp_path / "set", {"a": 50, "b": 50, "c": 50})
+    loaded = load_folder(f"folder:{root}", limit=60)
+    assert torch.bincount(loaded.labels).tolist() == [20, 20, 20]  # was [50, 10, 0]
+    few = load_folder(f"folder:{class_folders_of_digits(tmp_path / 'uneven', {'a': 5, 'b': 40})}", limit=30)
+    assert torch.bincount(few.labels).tolist() == [5, 25]  # a class with fewer gives all it has
+
+
+def test_the_progress_grid_has_a_column_per_class(tmp_path, mnist_dir):
+    root = class_folders_of_digits(tmp_path / "three", {"a": 30, "b": 30, "c": 30})
+    out = run_training(tmp_path / "run", dataset=f"folder:{root}", conditional=True, preset="mlp", steps=2,
+                       sample_every=2, checkpoint_every=2, limit=None)
+    grid = Image.open(sorted((out.parent / "samples").glob("step_*.png"))[-1])
+    assert grid.size == (2 * (3 * 30 + 2), 2 * (10 * 30 + 2))  # 3 classes x 10 rows, scale 2 (was 10 columns)

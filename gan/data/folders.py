@@ -10,6 +10,7 @@ usable is a clear error.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from gan.data.idx import DataError
+from gan.data.idx import MAX_CLASSES, DataError
 from gan.data.pictures import BadPicture, open_picture
 
 PREFIX = "folder:"
@@ -62,20 +63,29 @@ class FolderImages:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
 
 
+def fair_order(per_class: list[list[Path]]) -> list[tuple[Path, int]]:
+    """(file, label) taking one file of each class in turn, so that any first N holds every class
+    about equally (cutting the files in folder order left the later classes with none)."""
+    rounds = itertools.zip_longest(*[[(path, label) for path in paths] for label, paths in enumerate(per_class)])
+    return [item for round_ in rounds for item in round_ if item is not None]
+
+
 def load_folder(name: str, limit: int | None = None, max_images: int = MAX_IMAGES) -> FolderImages:
     root = folder_of(name)
     classes = class_folders(root)
-    sources = [(d, i) for i, d in enumerate(classes)] or [(root, 0)]
+    if len(classes) > MAX_CLASSES:
+        raise DataError(f"{root}: {len(classes)} class folders; at most {MAX_CLASSES}")
+    per_class = [sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+                 for folder in (classes or [root])]
     images, labels, skipped = [], [], []
-    for folder, label in sources:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
-            if len(images) >= min(limit or max_images, max_images):
-                break
-            try:
-                images.append(to_28x28(open_picture(path)))
-                labels.append(label)
-            except (BadPicture, OSError, ValueError) as e:
-                skipped.append((str(path.relative_to(root)), str(e)))
+    for path, label in fair_order(per_class):
+        if len(images) >= min(limit or max_images, max_images):
+            break
+        try:
+            images.append(to_28x28(open_picture(path)))
+            labels.append(label)
+        except (BadPicture, OSError, ValueError) as e:
+            skipped.append((str(path.relative_to(root)), str(e)))
     if not images:
         raise DataError(f"{root}: no usable images (PNG, JPEG, WebP...); {len(skipped)} file(s) skipped"
                         + (f", e.g. {skipped[0][0]}: {skipped[0][1]}" if skipped else ""))

@@ -31,6 +31,7 @@ SPLIT_FILES = {
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
 }
 IDX_DTYPE_UBYTE = 0x08
+MAX_CLASSES = 100  # labels 0-99: a conditional model's class count, for the IDX sets and your own folders
 
 
 class DataError(RuntimeError):
@@ -166,8 +167,8 @@ def read_split(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
         raise DataError(
             f"{folder}: {img_name} holds {len(images)} images but {lbl_name} holds {len(labels)} labels"
         )
-    if labels.size and labels.max() > 9:
-        raise DataError(f"{folder / lbl_name}: label {labels.max()} out of range 0-9")
+    if labels.size and labels.max() >= MAX_CLASSES:
+        raise DataError(f"{folder / lbl_name}: label {labels.max()} out of range 0-{MAX_CLASSES - 1}")
     return images, labels
 
 

@@ -85,12 +85,17 @@ class TrainingDiverged(RuntimeError):
     pass
 
 
-def fixed_latents(latent_dim: int, num_classes: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """The sample-grid batch: 8x8 unconditional, or 10 rows x 10 classes (one z per row)."""
+GRID_TILES = 100  # about as many pictures as a progress grid shows
+
+
+def fixed_latents(latent_dim: int, num_classes: int) -> tuple[torch.Tensor, torch.Tensor | None, int]:
+    """The progress grid's batch and its columns: 8x8 unconditional, or one column per class and
+    one z per row (10 rows for 10 classes; fewer rows for more classes, at least one)."""
     if not num_classes:
-        return latent_for_seeds(range(64), latent_dim), None
-    z = latent_for_seeds(range(10), latent_dim).repeat_interleave(num_classes, dim=0)
-    return z, torch.arange(num_classes).repeat(10)
+        return latent_for_seeds(range(64), latent_dim), None, 8
+    rows = max(1, min(10, GRID_TILES // num_classes))
+    z = latent_for_seeds(range(rows), latent_dim).repeat_interleave(num_classes, dim=0)
+    return z, torch.arange(num_classes).repeat(rows), num_classes
 
 
 def build_models(cfg: TrainConfig, num_classes: int, device: torch.device):
@@ -254,7 +259,7 @@ def _train(cfg: TrainConfig, ctx, stop: GracefulStop) -> Path:
                  "method": f"k-means (k={cfg.modes}) on {PCA_DIMS} principal components of the pixels"}
     batches = RealBatches(images, labels, cfg.batch_size, cfg.seed, data_range, device, ctx.rank, ctx.world_size)
     # A modes model's sampling latent has one extra coordinate, the mode's (see SelfConditioned).
-    fixed_z, fixed_y = fixed_latents(unwrap(G).latent_dim + bool(modes), 0 if modes else num_classes)
+    fixed_z, fixed_y, grid_columns = fixed_latents(unwrap(G).latent_dim + bool(modes), 0 if modes else num_classes)
 
     def snapshot_due() -> bool:
         return bool(cfg.snapshot_every) and (step % cfg.snapshot_every == 0 or step == cfg.steps)
@@ -265,7 +270,7 @@ def _train(cfg: TrainConfig, ctx, stop: GracefulStop) -> Path:
         model.load_state_dict((ema_G if ema_G is not None else unwrap(G)).state_dict())
         recalibrate_batchnorm(model, num_classes)
         shown = SelfConditioned(model, modes["frequencies"]) if modes else model
-        grid = make_grid(generate(shown, fixed_z, fixed_y), nrow=10 if fixed_y is not None else 8, scale=2)
+        grid = make_grid(generate(shown, fixed_z, fixed_y), nrow=grid_columns, scale=2)
         atomic_write(out / "samples" / f"step_{step:06d}.png", png_bytes(grid))  # a kill must not leave half a PNG
         meta = generator_meta(
             name=cfg.run_name, dataset=cfg.dataset, class_names=names, arch=arch, generator_args=g_args,
