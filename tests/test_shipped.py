@@ -5,6 +5,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from studio.registry import ModelRegistry
@@ -33,3 +34,16 @@ def test_train_shipped_script_has_a_command_for_exactly_the_shipped_models():
     commands = re.findall(r"^\s*\[([\w-]+)\]=", script, flags=re.M)
     order = re.search(r"ORDER=\(([^)]*)\)", script).group(1).split()
     assert sorted(commands) == sorted(order) == shipped_names()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", shipped_names())
+def test_the_metrics_on_a_model_card_are_what_the_evaluation_measures(name, mnist_dir, fashion_dir):
+    """The sidecar's metrics, recomputed (python -m gan.evaluate: 10,000 seeded samples): a card that
+    drifted from its model, or an evaluation that changed, fails here."""
+    from gan.evaluation.scores import evaluate_generator
+
+    stored = json.loads((SHIPPED / f"{name}.json").read_text())["metrics"]
+    measured = evaluate_generator(SHIPPED / f"{name}.safetensors", n=stored["samples"])
+    for key in ("fd", "precision", "recall", "coverage"):
+        assert measured[key] == pytest.approx(stored[key], rel=0.02, abs=0.01), (key, measured[key], stored[key])
