@@ -203,19 +203,21 @@ def start_zip(app: App, path: Path, steps: int = 100) -> str:
     return call(app, "Your images (.zip)", FAST, False, steps, upload(path), 0, api_name="/train_start")
 
 
-def big_picture_crowd(app: App, work: Path) -> str:
-    """4 clients x 3 requests of the worst-case picture at once."""
-    answers, lock = [], threading.Lock()
+def crowd(picture: str):
+    """4 clients x 3 /invert requests of `picture` at once."""
+    def attack(app: App, work: Path) -> str:
+        answers, lock = [], threading.Lock()
 
-    def visitor():
-        for _ in range(3):
-            answer = invert(app, work, "big.png")
-            with lock:
-                answers.append(answer.split(":")[0])
-    threads = [threading.Thread(target=visitor) for _ in range(4)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    return f"{answers.count('ok')}/12 found"
+        def visitor():
+            for _ in range(3):
+                answer = invert(app, work, picture)
+                with lock:
+                    answers.append(answer.split(":")[0])
+        threads = [threading.Thread(target=visitor) for _ in range(4)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        return f"{answers.count('ok')}/12 found"
+    return attack
 
 
 def identical_images(app: App, work: Path) -> str:
@@ -328,21 +330,6 @@ def blank_picture_zip(app: App, work: Path) -> str:
     return f"{path.stat().st_size // 1024} KB zip: " + start_zip(app, path)
 
 
-def deep_crowd(app: App, work: Path) -> str:
-    """4 clients x 3 requests of the 42 KB 16-bit grey 4096x4096 picture at once."""
-    answers, lock = [], threading.Lock()
-
-    def visitor():
-        for _ in range(3):
-            answer = invert(app, work, "deep4096.png")
-            with lock:
-                answers.append(answer.split(":")[0])
-    threads = [threading.Thread(target=visitor) for _ in range(4)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    return f"{answers.count('ok')}/12 found"
-
-
 def forwarded_guesses(app: App, work: Path) -> str:
     form = "application/x-www-form-urlencoded"
     statuses = [post(app.port, "/login", f"username=owner-{i % 1}&password=guess{i}".encode(), form,
@@ -400,7 +387,7 @@ ATTACKS = [
     ("exhaust", "300 MB file to the upload route", huge_upload, False),
     ("exhaust", "40 MB base64 data URL in a queue request", huge_data_url, False),
     ("exhaust", "/invert: 4096x4096 RGBA PNG (once)", lambda app, work: invert(app, work, "big.png"), False),
-    ("exhaust", "/invert: 4 clients x 3 of the same at once", big_picture_crowd, False),
+    ("exhaust", "/invert: 4 clients x 3 of the same at once", crowd("big.png"), False),
     ("exhaust", "zip of 100,000 folder entries", lambda app, work: start_zip(app, make_zip(
         work / "dirs.zip", {n: digit(v) for n, v in DIGITS.items()}, dirs=100_000)), False),
     ("exhaust", "zip: 49 MB noise file + 10 pictures", lambda app, work: start_zip(app, make_zip(
@@ -436,7 +423,7 @@ ATTACKS = [
     ("disk", "10 distinct 45 MB uploads no action uses", unused_uploads, True),
     ("cpu", "zip: 300 all-zero 16-bit 4096x4096 PNGs", sixteen_bit_zip, False),
     ("cpu", "zip: 1,000 blank 4096x4096 PNGs", blank_picture_zip, False),
-    ("decode", "/invert: 42 KB 16-bit grey 4096x4096 PNG, 4 clients x 3", deep_crowd, False),
+    ("decode", "/invert: 42 KB 16-bit grey 4096x4096 PNG, 4 clients x 3", crowd("deep4096.png"), False),
     ("zip", "zip of 560,000 folder entries", lambda app, work: start_zip(app, make_zip(
         work / "dirs560k.zip", {n: digit(v) for n, v in DIGITS.items()}, dirs=560_000)), True),
     ("door", "30 wrong passwords, a fresh X-Forwarded-For each", forwarded_guesses, False),
