@@ -97,3 +97,14 @@ def test_gan_studio_from_the_wheel_answers_sample(installed, tmp_path):
         proc.terminate()
         proc.wait(30)
         log.close()
+
+
+def test_one_setting_moves_the_checkpoints_and_their_evaluators(tmp_path, monkeypatch):
+    from gan.evaluation.evaluator_net import evaluator_path
+    from gan.paths import checkpoints_dir, evaluators_dir, shipped_checkpoints_dir
+
+    monkeypatch.setenv("GAN_CHECKPOINTS", str(tmp_path))
+    assert checkpoints_dir() == tmp_path
+    assert evaluators_dir() == shipped_checkpoints_dir() / "evaluators"  # no evaluators of its own: the shipped ones
+    (tmp_path / "evaluators").mkdir()
+    assert evaluator_path("mnist") == tmp_path / "evaluators" / "mnist-classifier.safetensors"
