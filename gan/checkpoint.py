@@ -16,12 +16,13 @@ from pathlib import Path
 
 import torch
 
-from gan.fileio import atomic_write
-from gan.models import SelfConditioned, build_generator
+from gan.fileio import atomic_write, file_sha256
+from gan.models import SelfConditioned, build_discriminator, build_generator
 from gan.tensor_files import CheckpointError, load_into, read_sidecar, read_tensors, save_tensors
 
-__all__ = ["CheckpointError", "DEFAULT_IMAGE_SHAPE", "image_shape", "checkpoint_paths", "load_generator", "save_generator", "read_metadata",
-           "generator_meta", "is_generator_sidecar", "save_training_state", "load_training_state"]
+__all__ = ["CheckpointError", "DEFAULT_IMAGE_SHAPE", "checkpoint_paths", "discriminator_meta", "discriminator_paths",
+           "generator_meta", "image_shape", "is_generator_sidecar", "load_discriminator", "load_generator",
+           "load_training_state", "read_metadata", "save_discriminator", "save_generator", "save_training_state"]
 
 FORMAT_VERSION = 1
 REQUIRED_META = ("arch", "generator_args", "latent_dim", "num_classes", "dataset", "data_range")
@@ -99,6 +100,55 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> tupl
     if meta.get("modes"):  # trained on label-free modes: sampled without a class, see gan/data/modes.py
         generator = SelfConditioned(generator, meta["modes"]["frequencies"])
     return generator.to(device).eval(), meta
+
+
+# --- the discriminator, beside its generator ------------------------------------------------------
+
+DISCRIMINATOR_SUFFIX = ".discriminator"
+REQUIRED_DISCRIMINATOR_META = ("kind", "arch", "discriminator_args", "generator_sha256")
+
+
+def discriminator_paths(generator_path: str | Path) -> tuple[Path, Path]:
+    """(weights, sidecar) of the discriminator beside a generator: NAME.discriminator.safetensors/.json."""
+    stem = checkpoint_paths(generator_path)[0].with_suffix("")
+    return (stem.with_name(stem.name + DISCRIMINATOR_SUFFIX + ".safetensors"),
+            stem.with_name(stem.name + DISCRIMINATOR_SUFFIX + ".json"))
+
+
+def discriminator_meta(generator_path: str | Path, *, arch: str, discriminator_args: dict, dataset: str,
+                       class_names: list[str], data_range, steps: int, trained_against: str) -> dict:
+    """The discriminator sidecar's schema: how to rebuild it, and which generator (by the sha256 of
+    its weights) it judged, so a stale critic is never paired with newer weights."""
+    return {"kind": "discriminator", "arch": arch, "discriminator_args": discriminator_args, "dataset": dataset,
+            "class_names": class_names, "data_range": list(data_range), "steps": steps,
+            "trained_against": trained_against,
+            "generator_sha256": file_sha256(checkpoint_paths(generator_path)[0])}
+
+
+def save_discriminator(generator_path: str | Path, discriminator: torch.nn.Module, meta: dict) -> Path:
+    weights, sidecar = discriminator_paths(generator_path)
+    return save_tensors(weights, discriminator.state_dict(), sidecar, {"format_version": FORMAT_VERSION, **meta})
+
+
+def load_discriminator(generator_path: str | Path, device: str | torch.device = "cpu"
+                       ) -> tuple[torch.nn.Module, dict] | None:
+    """The discriminator saved beside a generator (in eval mode) and its meta; None when there is none
+    or it judged other generator weights. Loading follows the generator's rules: strict, NaN-checked,
+    never a pickle (CheckpointError)."""
+    weights, sidecar = discriminator_paths(generator_path)
+    if not weights.exists() and not sidecar.exists():
+        return None
+    meta = read_sidecar(sidecar, REQUIRED_DISCRIMINATOR_META)
+    if meta["kind"] != "discriminator":
+        raise CheckpointError(f"{sidecar}: not a discriminator sidecar (kind {meta['kind']!r})")
+    if meta["generator_sha256"] != file_sha256(checkpoint_paths(generator_path)[0]):
+        return None
+    try:
+        discriminator = build_discriminator(meta["arch"], **meta["discriminator_args"])
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"{sidecar}: cannot build {meta['arch']!r} from its arguments ({e})") from None
+    load_into(discriminator, read_tensors(weights), weights, sidecar.name)
+    return discriminator.to(device).eval(), meta
 
 
 def save_training_state(path: str | Path, state: dict) -> None:

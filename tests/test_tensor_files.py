@@ -85,3 +85,30 @@ def test_a_sidecar_is_written_after_its_tensors(tmp_path, monkeypatch):
     monkeypatch.setattr(tensor_files, "atomic_write", lambda path, data: order.append(Path(path).suffix))
     save_tensors(tmp_path / "t.safetensors", {"a": torch.zeros(2)}, tmp_path / "t.json", {"k": 1})
     assert order == [".safetensors", ".json"]
+
+
+def discriminator_files(folder: Path) -> tuple[Path, Path, callable]:
+    from gan.checkpoint import discriminator_meta, load_discriminator, save_discriminator
+    from gan.models import build_discriminator
+
+    generator_weights, _, _ = generator_files(folder)
+    args = {"num_classes": 0, "hidden": [16]}
+    meta = discriminator_meta(generator_weights, arch="mlp", discriminator_args=args, dataset="x",
+                              class_names=[], data_range=(-1, 1), steps=1, trained_against="generator")
+    weights = save_discriminator(generator_weights, build_discriminator("mlp", **args), meta)
+    return weights, weights.with_suffix(".json"), lambda: load_discriminator(generator_weights)
+
+
+KINDS["discriminator"] = discriminator_files
+
+
+def test_a_discriminator_for_other_generator_weights_is_not_paired(tmp_path):
+    from gan.checkpoint import load_discriminator
+
+    weights, _, load = discriminator_files(tmp_path)
+    assert load() is not None
+    generator = tmp_path / "g.safetensors"
+    generator.write_bytes(generator.read_bytes())  # same bytes: still its critic
+    assert load() is not None
+    _, _, _ = generator_files(tmp_path)  # retrained: new weights (new random init)
+    assert load_discriminator(generator) is None

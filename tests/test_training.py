@@ -269,3 +269,21 @@ def test_sigterm_saves_a_final_checkpoint(tmp_path, mnist_dir):
     state = load_training_state(out / "state.pt")
     G, meta = load_generator(out / "generator.safetensors")
     assert 0 < state["step"] == meta["steps"] < 100000
+
+
+def test_a_run_saves_its_discriminator_beside_the_generator(trained_checkpoint):
+    """#42: every model trained from now on keeps its critic, loadable by the generator's rules."""
+    import torch
+
+    from gan.checkpoint import discriminator_paths, load_discriminator, load_generator
+    from gan.sampling.latents import latent_for_seeds
+
+    weights, sidecar = discriminator_paths(trained_checkpoint)
+    assert weights.is_file() and sidecar.is_file()
+    discriminator, meta = load_discriminator(trained_checkpoint)
+    assert meta["kind"] == "discriminator" and meta["steps"] == load_generator(trained_checkpoint)[1]["steps"]
+    generator = load_generator(trained_checkpoint)[0]
+    with torch.no_grad():
+        scores = discriminator(generator(latent_for_seeds(range(4), generator.latent_dim)))
+    scores = scores[0] if isinstance(scores, tuple) else scores
+    assert scores.shape[0] == 4 and torch.isfinite(scores).all()

@@ -29,8 +29,10 @@ from gan import __version__
 from gan.checkpoint import (
     CheckpointError,
     checkpoint_paths,
+    discriminator_meta,
     generator_meta,
     load_training_state,
+    save_discriminator,
     save_generator,
     save_training_state,
 )
@@ -98,12 +100,19 @@ def fixed_latents(latent_dim: int, num_classes: int) -> tuple[torch.Tensor, torc
     return z, torch.arange(num_classes).repeat(rows), num_classes
 
 
-def build_models(cfg: TrainConfig, num_classes: int, device: torch.device):
-    """(arch, generator args, G, D, EMA copy of G or None, G optimizer, D optimizer) for a resolved config."""
-    arch, g_args, d_args = preset_models(cfg.preset, num_classes)
+def discriminator_args(cfg: TrainConfig, num_classes: int) -> dict:
+    """D's constructor arguments for a resolved config (the preset's, with the AC/TAC-GAN heads)."""
+    d_args = preset_models(cfg.preset, num_classes)[2]
     if cfg.aux_class_weight:
         d_args["class_head"] = True
         d_args["twin_class_head"] = cfg.aux_twin
+    return d_args
+
+
+def build_models(cfg: TrainConfig, num_classes: int, device: torch.device):
+    """(arch, generator args, G, D, EMA copy of G or None, G optimizer, D optimizer) for a resolved config."""
+    arch, g_args, _ = preset_models(cfg.preset, num_classes)
+    d_args = discriminator_args(cfg, num_classes)
     G = build_generator(arch, **g_args).to(device)
     D = build_discriminator(arch, **d_args).to(device)
     ema_G = copy.deepcopy(G) if cfg.ema else None
@@ -281,7 +290,12 @@ def _train(cfg: TrainConfig, ctx, stop: GracefulStop) -> Path:
             **({"images": len(images), "skipped_files": skipped} if own_images else {}))
         if snapshot_due():  # kept for metric-vs-time curves (bench/time_to_quality.py)
             save_generator(out / "snapshots" / f"step_{step:06d}", model, meta)
-        return save_generator(out / "generator", model, meta)
+        path = save_generator(out / "generator", model, meta)
+        # The discriminator beside it: the half of the GAN that knows where G is still wrong (#42).
+        save_discriminator(path, unwrap(D), discriminator_meta(
+            path, arch=arch, discriminator_args=discriminator_args(cfg, num_classes), dataset=cfg.dataset,
+            class_names=names, data_range=data_range, steps=step, trained_against="generator (raw, not EMA)"))
+        return path
 
     def checkpoint() -> Path:
         # Outputs first, state last: once state.pt says step N, step N's grid and generator exist
