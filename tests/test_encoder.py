@@ -36,7 +36,7 @@ def test_an_encoder_is_trained_saved_and_only_used_with_its_own_generator(tmp_pa
     assert load_encoder(tmp_path / "g.safetensors") is None
     shutil.copy(SHIPPED / "mnist-torch-mlp.safetensors", tmp_path / "g.safetensors")
     weights.write_bytes(weights.read_bytes()[:100])  # a damaged encoder is an error, not a silent fallback
-    with pytest.raises(CheckpointError, match="unusable encoder"):
+    with pytest.raises(CheckpointError, match="g.encoder.safetensors: not a valid safetensors file"):
         load_encoder(tmp_path / "g.safetensors")
 
 
