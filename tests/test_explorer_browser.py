@@ -163,6 +163,10 @@ def test_without_webassembly_the_tab_says_so_and_the_server_tabs_still_work(ship
     message = page.inner_text("#explorer .ge-status")
     assert "no WebAssembly" in message and "Every other tab works" in message
     assert message.count(".") == 2  # one sentence: "... here: ... WebAssembly. Every other tab works as before."
+    # Nothing of the dead panel under the sentence: no sliders, black image or empty pickers (#44.6)
+    for part in (".ge-body", ".ge-interp", ".ge-image", ".ge-slider"):
+        assert not page.locator(f"#explorer {part}").first.is_visible(), part
+    page.screenshot(path=str(ARTIFACTS / "explorer-no-webassembly.png"))
     page.get_by_role("tab", name="Latent sliders").click()
     page.locator("#reset-sliders").click()
     page.locator("#slider-image img").wait_for(state="visible", timeout=60_000)

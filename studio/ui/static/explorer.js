@@ -55,6 +55,7 @@ const MARKUP = `
 </div>`;
 
 const CSS = `
+.gan-explorer [hidden] { display: none !important; }  /* the display rules below must not show what is hidden */
 .gan-explorer .ge-body { display: flex; flex-wrap: wrap; gap: 24px; }
 .gan-explorer .ge-controls { flex: 1 1 320px; min-width: 280px; }
 .gan-explorer .ge-view { flex: 2 1 320px; }
