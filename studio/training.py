@@ -192,14 +192,8 @@ class LiveTraining:
     def _launch(self, out: Path, command: list[str], who: str, message: str, recipe: str | None) -> str:
         out.mkdir(parents=True, exist_ok=True)
         with open(out / "train.log", "ab") as output:  # stderr of the run: its errors, for the status
-            # Its own session: closing the page or a Ctrl-C here spares it. Niced after the spawn (a
-            # preexec_fn can deadlock a threaded server): it uses every core, the page's requests first.
-            self._proc = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
-                                          start_new_session=True)
-        try:
-            os.setpriority(os.PRIO_PROCESS, self._proc.pid, NICENESS)
-        except OSError:  # it already ended: its status says why
-            pass
+            # Its own session: closing the page or a Ctrl-C here spares it.
+            self._proc = spawn_niced(command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
         (out / "run.json").write_text(json.dumps({"pid": self._proc.pid, "who": who, "started": time.time(),
                                                   "recipe": recipe, "command": command}))
         for marker in ("registered", "stop-requested"):
@@ -348,6 +342,17 @@ class LiveTraining:
         thread.start()
 
 
+def spawn_niced(command: list[str], **popen_args) -> subprocess.Popen:
+    """A child process of the project's, niced after the spawn (a preexec_fn can deadlock a threaded
+    server): it may use every core, the page's requests come first."""
+    proc = subprocess.Popen(command, cwd=ROOT, **popen_args)
+    try:
+        os.setpriority(os.PRIO_PROCESS, proc.pid, NICENESS)
+    except OSError:  # it already ended: its own status says why
+        pass
+    return proc
+
+
 def quick_evaluation(path: Path) -> dict:
     """FD-classifier and friends on QUICK_EVAL_SAMPLES samples, stored in the sidecar where an
     evaluator exists for the data (own images have none: {}). It runs as its own niced process
@@ -355,12 +360,8 @@ def quick_evaluation(path: Path) -> dict:
     them, leave with it instead of staying in the web process for good."""
     command = [sys.executable, "-m", "gan.evaluate", "--checkpoint", str(path), "--n", str(QUICK_EVAL_SAMPLES),
                "--write"]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
-    try:
-        os.setpriority(os.PRIO_PROCESS, proc.pid, NICENESS)
-    except OSError:
-        pass
+    proc = spawn_niced(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       env={**os.environ, "OMP_NUM_THREADS": "1"})
     out, err = proc.communicate(timeout=1800)
     if proc.returncode != 0:  # e.g. no evaluator for a visitor's own images
         log.info("no quick evaluation for %s: %s", path, err.strip()[-300:])

@@ -184,3 +184,35 @@ def app_process(checkpoint_dir, live_runs_dir, app_temp_dir):
 @pytest.fixture(scope="session")
 def app_url(app_process):
     return app_process[1]
+
+
+def request(url: str, method: str = "GET", body: bytes = b"", headers: dict | None = None,
+            chunked: bool = False) -> tuple[int, list[tuple[str, str]], bytes]:
+    """(status, headers, body) of one request; a server that answers before reading the whole body
+    may close the connection while we still send, so the answer is read after a broken pipe too."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    connection.putrequest(method, parts.path + (f"?{parts.query}" if parts.query else ""), skip_accept_encoding=True)
+    for name, value in (headers or {}).items():
+        connection.putheader(name, value)
+    connection.putheader("Transfer-Encoding", "chunked") if chunked else connection.putheader("Content-Length", str(len(body)))
+    connection.endheaders()
+    try:
+        step = 1 << 20
+        for i in range(0, len(body), step):
+            piece = body[i:i + step]
+            connection.send(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+        if chunked:
+            connection.send(b"0\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    try:
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read()
+    except (ConnectionResetError, http.client.RemoteDisconnected):
+        return 0, [], b""
+    finally:
+        connection.close()

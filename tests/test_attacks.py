@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from conftest import request
 from test_own_images import digit_png, make_zip
 
 from gan.data.modes import cluster_images
@@ -58,26 +59,8 @@ def no_server_path(message: str) -> bool:
 # --- 1. Exhausting the machine ---------------------------------------------------------------
 
 def post(url: str, body: bytes, content_type: str) -> int:
-    """The status of a POST; a server that answers before reading the whole body (413) may close
-    the connection while we still send, so the answer is read after a broken pipe too."""
-    import http.client
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-    connection.putrequest("POST", parts.path)
-    connection.putheader("Content-Type", content_type)
-    connection.putheader("Content-Length", str(len(body)))
-    connection.endheaders()
-    try:
-        for i in range(0, len(body), 1 << 20):
-            connection.send(body[i:i + (1 << 20)])
-    except (BrokenPipeError, ConnectionResetError):
-        pass
-    try:
-        return connection.getresponse().status
-    finally:
-        connection.close()
+    """The status of a POST (conftest.request reads the answer after a broken pipe too)."""
+    return request(url, "POST", body, {"Content-Type": content_type})[0]
 
 
 def multipart(name: str, data: bytes) -> tuple[bytes, str]:

@@ -5,7 +5,6 @@ attack that was reported, and checks the budget: memory, disk, CPU, log bytes, o
 from __future__ import annotations
 
 import asyncio
-import http.client
 import json
 import os
 import re
@@ -19,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import start_app, stop_app
+from conftest import request, start_app, stop_app
 from PIL import Image
-from test_attacks import no_server_path
+from test_attacks import Clock, no_server_path
 from test_own_images import digit_png
 
 from gan.sampling.images import png_bytes
@@ -46,37 +45,6 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
 def reset_peak(pid: int) -> None:
     """Start VmHWM (peak RSS) afresh (Linux: 5 > clear_refs)."""
     Path(f"/proc/{pid}/clear_refs").write_text("5")
-
-
-def request(url: str, method: str = "GET", body: bytes = b"", headers: dict | None = None,
-            chunked: bool = False) -> tuple[int, list[tuple[str, str]], bytes]:
-    """(status, headers, body) of one request; a server that answers before reading the whole body
-    may close the connection while we still send, so the answer is read after a broken pipe too."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-    connection.putrequest(method, parts.path + (f"?{parts.query}" if parts.query else ""), skip_accept_encoding=True)
-    for name, value in (headers or {}).items():
-        connection.putheader(name, value)
-    connection.putheader("Transfer-Encoding", "chunked") if chunked else connection.putheader("Content-Length", str(len(body)))
-    connection.endheaders()
-    try:
-        step = 1 << 20
-        for i in range(0, len(body), step):
-            piece = body[i:i + step]
-            connection.send(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
-        if chunked:
-            connection.send(b"0\r\n\r\n")
-    except (BrokenPipeError, ConnectionResetError):
-        pass
-    try:
-        response = connection.getresponse()
-        return response.status, response.getheaders(), response.read()
-    except (ConnectionResetError, http.client.RemoteDisconnected):
-        return 0, [], b""
-    finally:
-        connection.close()
 
 
 @pytest.fixture(scope="module")
@@ -208,14 +176,6 @@ def test_a_guesser_at_the_owners_address_cannot_lock_out_the_owners_browser(guar
     assert 429 in guesses
     assert all(log_in(url, cookies=device)[0] == 200 for _ in range(3))
     assert log_in(url, OWNER, "wrong", cookies=device.replace(DEVICE_COOKIE + "=", DEVICE_COOKIE + "=x"))[0] == 429
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 def guard_login(guard: RequestGuard, client: str, user: str, password: str, cookie: str = "") -> tuple[int, str]:
