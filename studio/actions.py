@@ -19,6 +19,8 @@ from gan.inversion.search import DEFAULT_STEPS
 from gan.memory import release_freed_memory
 from gan.sampling.images import gif_bytes, grid_size, make_grid, tile_index, upscale
 from gan.sampling.latents import format_latent, generate, interpolate, latent_for_seeds, sample
+from studio.critic_view import REAL, SAMPLE, judge, kept_by_critic, order_by_critic, real_picture, sample_picture
+from studio.critic_view import SOURCES as CRITIC_SOURCES
 from studio.drawing import find_picture, read_picture
 from studio.metrics import metric_rows
 from studio.neighbour_indexes import NeighbourIndexes
@@ -44,6 +46,7 @@ ANY_MODE, ALL_MODES = "Any mode", "All modes"  # self-conditioned models: by fre
 MODE_STRIP_SEEDS = 4
 BASES = ("principal", "raw")
 MODES = ("lerp", "slerp")
+MIN_CRITIC_KEEP = 0.1  # 10 candidates a picture at most
 DISPLAY_WIDTH = 1024  # grids are upscaled (nearest-neighbour) to about this many pixels
 
 
@@ -157,12 +160,17 @@ class Studio:
                  "classes": m.class_names, "modes": m.mode_names, "latent_dim": m.meta["latent_dim"], "steps": m.meta.get("steps"),
                  "metrics": m.meta.get("metrics", {})} for m in self.registry.models.values()]
 
-    def sample_grid(self, key, seed, n, truncation=1.0, class_name=ALL_CLASSES) -> tuple[Image.Image, str]:
+    def sample_grid(self, key, seed, n, truncation=1.0, class_name=ALL_CLASSES, critic_keep=1.0) -> tuple[Image.Image, str]:
+        """A grid from consecutive seeds; critic_keep < 1 draws n / critic_keep candidates and keeps the
+        critic's favourites, class (or mode) by class, and the caption names the kept seeds."""
         m = self.model(key)
         seed = as_int(seed, "seed", 0, MAX_SEED - MAX_IMAGES)
         n = as_int(n, "number of images", 1, MAX_IMAGES)
         truncation = as_float(truncation, "truncation", 0.0, MAX_TRUNCATION)
+        keep = as_float(critic_keep, "critic keep", MIN_CRITIC_KEEP, 1.0)
         seeds, labels, ncol = self.grid_tiles(m, seed, n, class_name)
+        if keep < 1:
+            return self.critic_kept_grid(m, seeds, labels, ncol, truncation, keep)
         if m.mode_names and labels is not None:  # the mode goes into the latent (SelfConditioned.in_mode)
             images = sample(m.generator, z=self.mode_latents(m, seeds, labels), truncation=truncation)
         else:
@@ -181,6 +189,47 @@ class Studio:
                 what += f", class {class_name!r}"
             which = f"image i uses seed {seed}+i"
         return for_display(grid), f"{m.key}: {what}, truncation {truncation:g} ({which})"
+
+    def critic_kept_grid(self, m: LoadedModel, seeds, labels, ncol, truncation, keep) -> tuple[Image.Image, str]:
+        if truncation != 1:
+            raise InvalidInput("the critic chooses among untruncated samples: set truncation to 1")
+        kept = kept_by_critic(m, seeds[0], len(seeds), labels, keep)
+        images = generate(m.generator, kept.z, kept.labels)
+        return for_display(make_grid(images, nrow=ncol)), (
+            f"{m.key}: the critic kept {len(seeds)} of {kept.candidates} candidates (seeds {seeds[0]}-"
+            f"{seeds[0] + kept.candidates - 1}, best {keep:.0%} of each {'class' if m.class_names else 'mode'}"
+            f"{'' if labels is not None or m.mode_names else ' (one group)'}); kept seeds in grid order: "
+            + ", ".join(map(str, kept.seeds)))
+
+    def sort_by_critic(self, key, seed, n, truncation=1.0, class_name=ALL_CLASSES) -> tuple[Image.Image, str]:
+        """The grid sample_grid makes from these inputs, the critic's favourite tile first."""
+        m = self.model(key)
+        truncation = as_float(truncation, "truncation", 0.0, MAX_TRUNCATION)
+        seeds, labels, ncol = self.grid_tiles(m, seed, n, class_name)
+        z = (self.mode_latents(m, seeds, labels) if m.mode_names and labels is not None
+             else latent_for_seeds(seeds, m.generator.latent_dim)) * truncation
+        order = order_by_critic(m, seeds, labels if m.class_names else None, z)
+        ordered_labels = None if labels is None or not m.class_names else [labels[i] for i in order]
+        images = generate(m.generator, z[order], ordered_labels)
+        tiles = [f"{seeds[i]}" + (f"/{(m.class_names or m.mode_names)[labels[i]]}" if labels is not None else "")
+                 for i in order]
+        return for_display(make_grid(images, nrow=ncol)), (
+            f"{m.key}: truncation {truncation:g}, sorted by the critic, most realistic first (row by row): "
+            + ", ".join(tiles))
+
+    def critic(self, key, source=SAMPLE, seed=0, class_name=None, latent="", test_image=0) -> tuple[Image.Image, str]:
+        """The critic's verdict on one picture (percent of real test pictures and of the model's own
+        samples it scores lower, real first) and its saliency map. source: a sample (seed, or a pasted
+        latent) with its class, or a real test image by index."""
+        m = self.model(key)
+        source = as_choice(source, "source", list(CRITIC_SOURCES))
+        if source == REAL:
+            picture, label, what = real_picture(m, test_image)
+            return judge(m, picture, label, what)
+        label = self.class_index(m, class_name)
+        z = self.seed_or_latent(m, seed, latent)
+        cls = f", class {class_name!r}" if label is not None else ""
+        return judge(m, sample_picture(m, z, label), label, f"{describe_source(seed, latent)}{cls}")
 
     def grid_tiles(self, m: LoadedModel, seed, n, class_name) -> tuple[list[int], list[int] | None, int]:
         """(seed, label) of each tile of a sample grid, and its columns. 'All classes' on a

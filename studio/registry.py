@@ -19,6 +19,7 @@ from gan.data.folders import is_folder_dataset, short_name
 from gan.data.idx import DATASETS
 from gan.evaluation.evaluator_net import load_classifier
 from gan.inversion.encoder_net import load_encoder
+from gan.judging.verdict import Critic
 from gan.sampling.directions import NUM_DIRECTIONS, principal_directions
 
 log = logging.getLogger("gan_studio")
@@ -36,6 +37,7 @@ class LoadedModel:
     meta: dict
     _directions: torch.Tensor | None = field(default=None, repr=False)
     _encoder: object = field(default=False, repr=False)  # False: not looked for yet
+    _critic: object = field(default=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -70,6 +72,18 @@ class LoadedModel:
                     log.warning("%s", e)
                     self._encoder = None
             return self._encoder
+
+
+    def critic(self) -> Critic | None:
+        """The critic fitted to this generator (gan/judging/), or None: the page then says how to fit one."""
+        with self._lock:
+            if self._critic is False:
+                try:
+                    self._critic = Critic.load(self.path)
+                except CheckpointError as e:
+                    log.warning("%s", e)
+                    self._critic = None
+            return self._critic
 
 
 class Evaluators:

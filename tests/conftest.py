@@ -79,6 +79,10 @@ def checkpoint_dir(tmp_path_factory, trained_checkpoint, conditional_checkpoint)
     for src, name in ((trained_checkpoint, "mnist-small"), (conditional_checkpoint, "mnist-small-cond")):
         for suffix in (".safetensors", ".json"):
             shutil.copy(src.with_suffix(suffix), folder / f"{name}{suffix}")
+    from gan.judging.fit import CriticConfig, fit_critic
+
+    for name in ("mnist-small", "mnist-small-cond"):  # a quick critic each, as shipped models have
+        fit_critic(folder / f"{name}.safetensors", CriticConfig(steps=30, calibration=500), log=lambda _: None)
     (folder / "broken.safetensors").write_bytes(b"\x00" * 10)
     shutil.copy(trained_checkpoint.with_suffix(".json"), folder / "broken.json")
     (folder / "legacy.pt").write_bytes(pickle.dumps(PickleExploit()))  # would run code if ever unpickled
@@ -121,6 +125,15 @@ def stop_live_runs(runs_dir: Path) -> None:
 @pytest.fixture(scope="session")
 def live_runs_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("live-runs")
+
+
+@pytest.fixture(autouse=True)
+def no_run_outlives_its_test(live_runs_dir):
+    """Whatever a test starts from the page (a run, or a resume of an earlier test's stopped run,
+    as a call of every endpoint does) is killed when the test ends: a 2,000-step resume once
+    trained for 30 minutes beside the rest of the suite."""
+    yield
+    stop_live_runs(live_runs_dir)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ def client(app_url):
 def test_named_endpoints_exist(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert {"/models", "/model_card", "/sample", "/slider_image", "/interpolate", "/invert",
-            "/neighbours"} <= set(endpoints)
+            "/neighbours", "/critic", "/sort_by_critic"} <= set(endpoints)
 
 
 def test_models_endpoint(client):
@@ -38,6 +38,35 @@ def test_conditional_sample_and_card(client):
     assert Image.open(path).format == "PNG" and "class '5'" in info
     text, card = client.predict("mnist-small-cond", api_name="/model_card")
     assert "conditional" in text and Image.open(card).format == "PNG"
+
+
+def test_the_critic_judges_a_sample_and_a_real_image_in_percentiles_real_first(client):
+    import re
+
+    path, verdict = client.predict("mnist-small-cond", "a sample (seed or latent)", 7, "3", "", 0, api_name="/critic")
+    shown = Image.open(path)
+    assert shown.format == "PNG" and shown.width > 2 * shown.height - 20  # the picture beside its saliency map
+    real, generated = (float(v) for v in re.findall(r"above (\d+)% of (?:real test pictures|the generator)", verdict))
+    assert "seed 7, class '3'" in verdict and 0 <= real <= 100 and 0 <= generated <= 100
+    assert verdict.index("real test pictures") < verdict.index("own samples")
+    _, verdict = client.predict("mnist-small", "a real test image", 0, None, "", 12, api_name="/critic")
+    assert "real test image 12" in verdict and "%" in verdict
+    with pytest.raises(AppError, match="test image must lie in 0-9999"):
+        client.predict("mnist-small", "a real test image", 0, None, "", 10_000, api_name="/critic")
+
+
+def test_sample_defaults_to_plain_sampling_and_critic_keep_names_its_seeds(client):
+    plain, info = client.predict("mnist-small-cond", 5, 8, 1.0, "4", api_name="/sample")
+    assert "kept" not in info
+    same, _ = client.predict("mnist-small-cond", 5, 8, 1.0, "4", 1.0, api_name="/sample")
+    assert open(plain, "rb").read() == open(same, "rb").read()
+    kept, info = client.predict("mnist-small-cond", 5, 8, 1.0, "4", 0.5, api_name="/sample")
+    seeds = [int(s) for s in info.split("kept seeds in grid order: ")[1].split(", ")]
+    assert "kept 8 of 16 candidates (seeds 5-20" in info and len(set(seeds)) == 8 and all(5 <= s <= 20 for s in seeds)
+    with pytest.raises(AppError, match="untruncated"):
+        client.predict("mnist-small-cond", 5, 8, 0.5, "4", 0.5, api_name="/sample")
+    path, info = client.predict("mnist-small", 0, 9, 1.0, "All classes", api_name="/sort_by_critic")
+    assert sorted(int(s) for s in info.split("row by row): ")[1].split(", ")) == list(range(9))
 
 
 def test_slider_image(client):
@@ -124,13 +153,8 @@ def test_neighbours_once_the_index_is_built(client):
 
 
 @pytest.mark.slow
-def test_a_run_started_through_the_api_is_watched_stopped_and_sampled(client, live_runs_dir):
-    from conftest import stop_live_runs
-
-    try:
-        watch_stop_and_sample(client)
-    finally:
-        stop_live_runs(live_runs_dir)
+def test_a_run_started_through_the_api_is_watched_stopped_and_sampled(client):
+    watch_stop_and_sample(client)
 
 
 def watch_stop_and_sample(client):

@@ -138,14 +138,7 @@ def test_clicking_a_grid_tile_shows_its_nearest_training_images(page):
                            timeout=10_000)
 
 
-@pytest.fixture
-def stopped_afterwards(live_runs_dir):
-    yield
-    from conftest import stop_live_runs
-    stop_live_runs(live_runs_dir)
-
-
-def test_training_from_the_page_shows_grids_then_the_new_model(page, stopped_afterwards):
+def test_training_from_the_page_shows_grids_then_the_new_model(page):
     page.get_by_role("tab", name="Train").click()
     page.locator("#train-limit input").fill("512")
     steps = page.locator("#train-steps input[type=number]")

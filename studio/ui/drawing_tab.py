@@ -36,6 +36,7 @@ class DrawingTab:
     to_start: gr.Button
     to_end: gr.Button
     neighbours: gr.Button
+    to_critic: gr.Button
 
 
 def build(first_model: str | None) -> DrawingTab:
@@ -70,8 +71,9 @@ def build(first_model: str | None) -> DrawingTab:
                     to_start = gr.Button("Use as interpolation start", elem_id="to-start")
                     to_end = gr.Button("Use as interpolation end", elem_id="to-end")
                     neighbours = gr.Button("Nearest training images", elem_id="found-neighbours")
+                    to_critic = gr.Button("Ask the critic", elem_id="found-to-critic")
     return DrawingTab(tab, canvas, uploaded, picture, steps, find, seen, found, info, klass, latent, to_sliders,
-                      to_start, to_end, neighbours)
+                      to_start, to_end, neighbours, to_critic)
 
 
 def send_to(tab: str, n_resets: int = 0):

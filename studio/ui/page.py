@@ -10,7 +10,7 @@ from __future__ import annotations
 import gradio as gr
 
 from ..actions import ALL_CLASSES, Studio
-from . import drawing_tab, explore_tab, interpolate_tab, neighbours_panel, sample_tab, sliders_tab, train_tab
+from . import critic_tab, drawing_tab, explore_tab, interpolate_tab, neighbours_panel, sample_tab, sliders_tab, train_tab
 from .clean_errors import clean_input_errors
 from .serving import Server, class_dropdown_update
 
@@ -62,13 +62,14 @@ def wire_model_change(page: Page) -> None:
     def on_model(key):  # latents belong to one model: the pasted and found ones are cleared
         choices = studio.sample_choices(studio.registry.models[key]) if key in studio.registry.models else []
         return (gr.update(choices=choices, value=choices[0] if choices else ALL_CLASSES, visible=bool(choices)),
-                *(class_dropdown_update(studio, key, False, ALL_CLASSES) for _ in range(3)), "", "", "", "", "")
+                *(class_dropdown_update(studio, key, False, ALL_CLASSES) for _ in range(4)), "", "", "", "", "", "")
 
     card = page.serve(studio.model_card)
     event = page.model.change(on_model, page.model,
                               [page.sample.klass, page.sliders.klass, page.interpolate.start_class,
-                               page.interpolate.end_class, page.sliders.base_latent, page.interpolate.start_latent,
-                               page.interpolate.end_latent, page.drawing.latent, page.drawing.klass], api_name=False) \
+                               page.interpolate.end_class, page.critic.klass, page.sliders.base_latent, page.interpolate.start_latent,
+                               page.interpolate.end_latent, page.drawing.latent, page.drawing.klass, page.critic.latent],
+                              api_name=False) \
         .then(card, page.model, [page.card_text, page.card_image], api_name="model_card")
     for fn, inputs, outputs in page._after_model:
         event = event.then(fn, [page.model, *inputs], outputs, api_name=False)
@@ -88,6 +89,7 @@ def build_app(studio: Studio, server: Server, trainer=None, training_off: str = 
             page.sliders = sliders_tab.build(first_classes)
             page.interpolate = interpolate_tab.build(first_classes)
             page.drawing = drawing_tab.build(first)
+            page.critic = critic_tab.build(first_classes)
             page.train = train_tab.build(trainer, training_off)
         page.neighbours = neighbours_panel.build(studio)
 
@@ -95,6 +97,7 @@ def build_app(studio: Studio, server: Server, trainer=None, training_off: str = 
         sliders_tab.wire(page, page.sliders)
         interpolate_tab.wire(page, page.interpolate)
         drawing_tab.wire(page, page.drawing)
+        critic_tab.wire(page, page.critic)
         explore_tab.wire(page, page.explore)
         if page.train is not None:
             train_tab.wire(page, page.train, trainer)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ..actions import ALL_CLASSES
+from ..actions import ALL_CLASSES, MIN_CRITIC_KEEP
 from ..validation import MAX_IMAGES, MAX_SEED, MAX_TRUNCATION
 from .serving import LenientNumber, LenientSlider
 
@@ -19,14 +19,16 @@ class SampleTab:
     n: gr.Slider
     truncation: gr.Slider
     klass: gr.Dropdown
+    critic_keep: gr.Slider
     go: gr.Button
+    sort: gr.Button
     grid: gr.Image
     info: gr.Textbox
     modes: gr.Gallery
 
     @property
     def inputs(self) -> list:
-        return [self.seed, self.n, self.truncation, self.klass]
+        return [self.seed, self.n, self.truncation, self.klass, self.critic_keep]
 
 
 def build(first_choices: list[str]) -> SampleTab:
@@ -43,20 +45,26 @@ def build(first_choices: list[str]) -> SampleTab:
                 klass = gr.Dropdown(first_choices, value=first_choices[0] if first_choices else ALL_CLASSES,
                                     allow_custom_value=True, label="Class or mode", visible=bool(first_choices),
                                     info="'All ...': one row per seed, one column per class (or mode)")
+                critic_keep = LenientSlider(MIN_CRITIC_KEEP, 1.0, 1.0, step=0.05, label="Keep by the critic",
+                                            elem_id="critic-keep",
+                                            info="< 1: draw more, keep the critic's favourites of each class. "
+                                                 "Measured: it trades variety for fidelity (docs/critic.md)")
                 go = gr.Button("Generate", variant="primary", elem_id="generate")
+                sort = gr.Button("Sort this grid by the critic", elem_id="sort-by-critic")
             with gr.Column(scale=3):
                 grid = gr.Image(format="png", type="pil", label="Samples", buttons=["download", "fullscreen"],
                                 elem_id="sample-image")
                 info = gr.Textbox(label="Produced by", interactive=False, elem_id="sample-info")
                 modes = gr.Gallery(label="Modes this model found in its data without labels (click one to sample it)",
                                    columns=10, height="auto", allow_preview=False, visible=False, elem_id="mode-strip")
-    return SampleTab(seed, new_seed, n, truncation, klass, go, grid, info, modes)
+    return SampleTab(seed, new_seed, n, truncation, klass, critic_keep, go, sort, grid, info, modes)
 
 
 def wire(page, tab: SampleTab) -> None:
     sample = page.serve(page.studio.sample_grid)
     inputs = [page.model, *tab.inputs]
     tab.go.click(sample, inputs, [tab.grid, tab.info], api_name="sample")
+    tab.sort.click(page.serve(page.studio.sort_by_critic), inputs[:-1], [tab.grid, tab.info], api_name="sort_by_critic")
     tab.new_seed.click(lambda: random.randint(0, 1_000_000), None, tab.seed, api_name=False) \
         .then(sample, inputs, [tab.grid, tab.info], api_name=False)
     page.on_model_then(sample, tab.inputs, [tab.grid, tab.info])

@@ -26,6 +26,7 @@ class SlidersTab:
     info: gr.Textbox
     latent: gr.Textbox
     neighbours: gr.Button
+    to_critic: gr.Button
 
     @property
     def inputs(self) -> list:
@@ -58,8 +59,11 @@ def build(first_classes: list[str]) -> SlidersTab:
                 info = gr.Textbox(label="Produced by", interactive=False)
                 latent = gr.Textbox("", label="Latent vector (copy it, or use it as an interpolation start)", lines=3,
                                     interactive=False, elem_id="latent-vector")
-                neighbours = gr.Button("Nearest training images", elem_id="slider-neighbours")
-    return SlidersTab(seed, klass, base_latent, basis, sliders, randomize, reset, image, info, latent, neighbours)
+                with gr.Row():
+                    neighbours = gr.Button("Nearest training images", elem_id="slider-neighbours")
+                    to_critic = gr.Button("Ask the critic", elem_id="slider-to-critic")
+    return SlidersTab(seed, klass, base_latent, basis, sliders, randomize, reset, image, info, latent, neighbours,
+                      to_critic)
 
 
 def wire(page, tab: SlidersTab) -> None:

@@ -1,0 +1,149 @@
+"""Fit a critic to a trained generator, after training, and calibrate it.
+
+The discriminator from training judged the raw generator of each step, never the EMA average the
+app samples, and the shipped models' training runs kept it only in their state.pt. So each model's
+critic is fitted afresh: the preset's discriminator (class-conditional by projection when the
+generator is), trained with the logistic loss (optionally + R1 on real pictures) against the
+frozen generator. The logistic loss gives a logit whose sigmoid estimates p(real), which
+Discriminator Rejection Sampling needs.
+
+Calibration (held out, never trained on): the scores of the first half of the test split and of
+fresh samples become quantile tables, so a verdict reads as a percentile; a Platt fit a*logit + b
+on the same scores corrects the logit for DRS (Azadi et al., 2019, section 3.2).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from gan.checkpoint import discriminator_meta, load_generator, save_discriminator
+from gan.data.idx import load_dataset, to_model_range
+from gan.models import build_discriminator, preset_models
+from gan.sampling.latents import latent_for_seeds, output_range
+
+CALIBRATION_SEED = 3 * 2**20  # fresh samples for the quantile tables, far from browsed and evaluation seeds
+QUANTILES = 201               # 0, 0.5, ..., 100 %
+
+
+@dataclass
+class CriticConfig:
+    steps: int = 3000
+    batch_size: int = 64
+    lr: float = 1e-3   # 2e-4 left held-out AUC near 0.55 after 1,600 steps; 1e-3 reached 0.71 (docs/critic.md)
+    r1: float = 0.0    # R1 = 0.1 slowed it further; SmoothGrad already smooths the map
+    seed: int = 0
+    calibration: int = 5000  # real test images and samples scored for the tables
+    log_every: int = 500
+
+
+def critic_args(meta: dict) -> dict:
+    """The dcgan preset's discriminator, conditional when the generator takes labels."""
+    return preset_models("dcgan", meta["num_classes"])[2]
+
+
+def to_unit_range(images: torch.Tensor, data_range) -> torch.Tensor:
+    """A generator's output in its data range -> [-1, 1], the range every critic reads."""
+    lo, hi = data_range
+    return (images.clamp(lo, hi) - lo) / (hi - lo) * 2 - 1
+
+
+def pictures(generator, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    """The generator's pictures for z (and labels) in [-1, 1]."""
+    return to_unit_range(generator(z, labels), output_range(generator))
+
+
+generated = torch.no_grad()(pictures)
+
+
+def score(critic, images: torch.Tensor, labels: torch.Tensor | None, batch: int = 1000) -> torch.Tensor:
+    """The critic's logits for [-1, 1] pictures (labels for a conditional critic)."""
+    with torch.no_grad():
+        return torch.cat([critic(images[i:i + batch], None if labels is None else labels[i:i + batch])
+                          for i in range(0, len(images), batch)])
+
+
+def quantile_table(scores: torch.Tensor) -> list[float]:
+    return [round(v, 5) for v in torch.quantile(scores.double(), torch.linspace(0, 1, QUANTILES, dtype=torch.double)).tolist()]
+
+
+def platt(real: torch.Tensor, fake: torch.Tensor, iterations: int = 50) -> tuple[float, float]:
+    """(a, b) minimising the logistic loss of sigmoid(a * logit + b) on held-out real (1) / fake (0)."""
+    x = torch.cat([real, fake]).double()
+    y = torch.cat([torch.ones_like(real), torch.zeros_like(fake)]).double()
+    ab = torch.tensor([1.0, 0.0], dtype=torch.double, requires_grad=True)
+    opt = torch.optim.LBFGS([ab], max_iter=iterations, line_search_fn="strong_wolfe")
+
+    def loss():
+        opt.zero_grad()
+        value = F.binary_cross_entropy_with_logits(ab[0] * x + ab[1], y)
+        value.backward()
+        return value
+
+    opt.step(loss)
+    return round(ab[0].item(), 6), round(ab[1].item(), 6)
+
+
+def sample_labels(meta: dict, real_labels: torch.Tensor) -> torch.Tensor | None:
+    return real_labels if meta["num_classes"] else None
+
+
+def fit_critic(generator_path, cfg: CriticConfig = CriticConfig(), data_dir=None, log=print) -> dict:
+    """Fit, calibrate and save the critic beside the generator; returns its sidecar."""
+    t0 = time.perf_counter()
+    torch.manual_seed(cfg.seed)
+    generator, meta = load_generator(generator_path)
+    generator.requires_grad_(False)
+    images, labels = load_dataset(meta["dataset"], "train", data_dir)
+    args = critic_args(meta)
+    critic = build_discriminator("dcgan", **args)
+    opt = torch.optim.Adam(critic.parameters(), lr=cfg.lr, betas=(0.5, 0.999))
+    rng = torch.Generator().manual_seed(cfg.seed)
+    for step in range(1, cfg.steps + 1):
+        idx = torch.randint(len(images), (cfg.batch_size,), generator=rng)
+        real, y = to_model_range(images[idx], (-1.0, 1.0)), labels[idx]
+        y = y if meta["num_classes"] else None
+        fake = generated(generator, torch.randn(cfg.batch_size, generator.latent_dim, generator=rng), y)
+        real.requires_grad_(True)
+        real_logit, fake_logit = critic(real, y), critic(fake, y)
+        loss = F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean()
+        grad, = torch.autograd.grad(real_logit.sum(), real, create_graph=True)
+        loss = loss + cfg.r1 / 2 * grad.square().sum(dim=(1, 2, 3)).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step % cfg.log_every == 0 or step == cfg.steps:
+            log(f"step {step}: loss {loss.item():.3f}, real {real_logit.mean().item():+.2f}, "
+                f"generated {fake_logit.mean().item():+.2f}")
+    critic.eval()
+    tables = calibrate(critic, generator, meta, cfg.calibration, data_dir)
+    sidecar = discriminator_meta(generator_path, arch="dcgan", discriminator_args=args, dataset=meta["dataset"],
+                                 class_names=meta["class_names"], data_range=(-1.0, 1.0), steps=cfg.steps,
+                                 trained_against="the frozen EMA generator, after training (gan/judging/fit.py)")
+    sidecar["critic"] = {"loss": "logistic", "r1": cfg.r1, "lr": cfg.lr, "batch_size": cfg.batch_size,
+                         "seed": cfg.seed, "fit_seconds": round(time.perf_counter() - t0, 1), **tables}
+    save_discriminator(generator_path, critic, sidecar)
+    return sidecar
+
+
+def calibration_pictures(generator, meta: dict, n: int, data_dir=None):
+    """(real, real labels, generated, generated labels): the first n test images (the second half of
+    the split stays unseen, for checking the tables) and n samples from CALIBRATION_SEED on."""
+    x_test, y_test = load_dataset(meta["dataset"], "test", data_dir)
+    real, real_y = to_model_range(x_test[:n], (-1.0, 1.0)), y_test[:n]
+    fake_y = torch.arange(n) % meta["num_classes"] if meta["num_classes"] else None
+    z = latent_for_seeds(range(CALIBRATION_SEED, CALIBRATION_SEED + n), generator.latent_dim)
+    fake = torch.cat([generated(generator, z[i:i + 1000], None if fake_y is None else fake_y[i:i + 1000])
+                      for i in range(0, n, 1000)])
+    return real, real_y if meta["num_classes"] else None, fake, fake_y
+
+
+def calibrate(critic, generator, meta: dict, n: int, data_dir=None) -> dict:
+    real, real_y, fake, fake_y = calibration_pictures(generator, meta, n, data_dir)
+    real_scores, fake_scores = score(critic, real, real_y), score(critic, fake, fake_y)
+    a, b = platt(real_scores, fake_scores)
+    return {"real_quantiles": quantile_table(real_scores), "generated_quantiles": quantile_table(fake_scores),
+            "platt": [a, b], "calibration_pictures": n}
