@@ -3,6 +3,11 @@
     python -m gan.sample --checkpoint checkpoints/mnist-dcgan.safetensors --seed 0 --n 64 --out grid.png
     python -m gan.sample --checkpoint ... --class 3 --n 16 --out threes.png          # conditional models
     python -m gan.sample --checkpoint ... --interpolate 1 2 --frames 16 --out walk.gif
+    python -m gan.sample --checkpoint ... --critic-keep 0.5 --out kept.png   # the critic's favourite half
+
+With --critic-keep F the grid is chosen from n / F candidates (seeds seed, seed + 1, ...) by the
+model's critic (gan/judging/), per class or mode; the kept seeds are printed, so the grid can be
+redrawn. What it trades (fidelity for variety) is measured in docs/critic.md.
 """
 
 from __future__ import annotations
@@ -11,7 +16,11 @@ import argparse
 import sys
 from pathlib import Path
 
+import torch
+
 from gan.checkpoint import CheckpointError, load_generator
+from gan.judging.selection import RULES, keep_by_critic
+from gan.judging.verdict import Critic
 from gan.sampling.images import gif_bytes, make_grid, upscale
 from gan.sampling.latents import interpolate, latent_for_seeds, sample
 
@@ -32,6 +41,20 @@ def class_index(meta: dict, name: str | None) -> int | None:
     raise ValueError(f"unknown class {name!r}; choose 0-{meta['num_classes'] - 1} or one of {meta['class_names']}")
 
 
+def critic_kept(G, args, label: int | None):
+    """The grid's pictures as the critic keeps them; prints the kept seeds."""
+    if not 0.1 <= args.critic_keep <= 1 or args.truncation != 1:
+        raise ValueError("--critic-keep must lie in 0.1-1, on untruncated samples (--truncation 1)")
+    critic = Critic.load(args.checkpoint)
+    if critic is None:
+        raise ValueError("this model has no critic: python -m gan.critic fit --checkpoint ...")
+    labels = None if label is None else torch.full((args.n,), label)
+    kept = keep_by_critic(G, critic.net, critic.tables, args.seed, args.n, args.critic_keep, args.critic_rule,
+                          labels=labels)
+    print(f"kept {args.n} of {kept.candidates} candidates; seeds: {', '.join(map(str, kept.seeds))}")
+    return sample(G, z=kept.z, labels=label)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m gan.sample", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -45,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--frames", type=int, default=16, help="frames of the interpolation (default: 16)")
     ap.add_argument("--mode", choices=("lerp", "slerp"), default="slerp", help="interpolation path")
     ap.add_argument("--scale", type=int, default=4, help="nearest-neighbour upscale factor (default: 4)")
+    ap.add_argument("--critic-keep", type=float, default=1.0, metavar="F",
+                    help="keep the critic's best fraction F of n/F candidates (default 1: plain sampling)")
+    ap.add_argument("--critic-rule", choices=RULES, default="top",
+                    help="top: the best-scored; drs: Discriminator Rejection Sampling (default: top)")
     ap.add_argument("--out", required=True, help="output .png (grid or strip) or .gif (interpolation)")
     args = ap.parse_args(argv)
     try:
@@ -60,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
                 Path(args.out).write_bytes(gif_bytes([upscale(f, args.scale) for f in frames]))
             else:
                 make_grid(frames, nrow=len(frames), scale=args.scale).save(args.out)
+        elif args.critic_keep < 1:
+            images = critic_kept(G, args, label)
+            make_grid(images, scale=args.scale).save(args.out)
         else:
             images = sample(G, seeds=range(args.seed, args.seed + args.n), labels=label,
                             truncation=args.truncation)

@@ -113,3 +113,17 @@ def test_a_shipped_critic_is_calibrated_on_unseen_real_pictures(name):
     noise = torch.rand(200, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
     noise_labels = torch.arange(200) % 10 if critic.num_classes else None
     assert np.median([v.real_percentile for v in critic.verdicts(noise, noise_labels)]) < 5
+
+
+def test_the_sample_command_keeps_by_the_critic_and_prints_the_seeds(small_critic, tmp_path, capsys):
+    from gan.sample import main
+
+    args = ["--checkpoint", str(small_critic), "--n", "4", "--class", "3", "--seed", "10", "--critic-keep", "0.5"]
+    assert main([*args, "--out", str(tmp_path / "a.png")]) == 0
+    first = capsys.readouterr().out
+    assert main([*args, "--out", str(tmp_path / "b.png")]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == first.splitlines()[0]
+    seeds = [int(s) for s in first.splitlines()[0].split("seeds: ")[1].split(", ")]
+    assert "kept 4 of 8 candidates" in first and len(set(seeds)) == 4 and all(10 <= s < 18 for s in seeds)
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+    assert main([*args[:-1], "0.05", "--out", str(tmp_path / "c.png")]) == 2

@@ -38,6 +38,7 @@ class CriticConfig:
     seed: int = 0
     calibration: int = 5000  # real test images and samples scored for the tables
     log_every: int = 500
+    noise_every: int = 8  # one noise picture per 8 samples: a critic that never saw noise rated it 100 % real
 
 
 def critic_args(meta: dict) -> dict:
@@ -68,6 +69,14 @@ def score(critic, images: torch.Tensor, labels: torch.Tensor | None, batch: int 
 
 def quantile_table(scores: torch.Tensor) -> list[float]:
     return [round(v, 5) for v in torch.quantile(scores.double(), torch.linspace(0, 1, QUANTILES, dtype=torch.double)).tolist()]
+
+
+def noise_pictures(n: int, shape, rng: torch.Generator) -> torch.Tensor:
+    """Pictures no data set holds: uniform noise, half of it blurred into blobs. A critic fitted only
+    against a good generator extrapolates to them at random (uniform noise read as 100 % real)."""
+    x = torch.rand(n, *shape, generator=rng) * 2 - 1
+    blobs = F.interpolate(F.avg_pool2d(x[: n // 2], 4), size=shape[1:], mode="bilinear", align_corners=False)
+    return torch.cat([blobs * 3, x[n // 2:]]).clamp(-1, 1)
 
 
 def platt(real: torch.Tensor, fake: torch.Tensor, iterations: int = 50) -> tuple[float, float]:
@@ -107,9 +116,12 @@ def fit_critic(generator_path, cfg: CriticConfig = CriticConfig(), data_dir=None
         real, y = to_model_range(images[idx], (-1.0, 1.0)), labels[idx]
         y = y if meta["num_classes"] else None
         fake = generated(generator, torch.randn(cfg.batch_size, generator.latent_dim, generator=rng), y)
+        junk = noise_pictures(cfg.batch_size // cfg.noise_every, real.shape[1:], rng)
         real.requires_grad_(True)
         real_logit, fake_logit = critic(real, y), critic(fake, y)
-        loss = F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean()
+        junk_logit = critic(junk, None if y is None else y[:len(junk)])
+        loss = (F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean()
+                + F.softplus(junk_logit).mean() / cfg.noise_every)
         grad, = torch.autograd.grad(real_logit.sum(), real, create_graph=True)
         loss = loss + cfg.r1 / 2 * grad.square().sum(dim=(1, 2, 3)).mean()
         opt.zero_grad(set_to_none=True)
@@ -123,7 +135,7 @@ def fit_critic(generator_path, cfg: CriticConfig = CriticConfig(), data_dir=None
     sidecar = discriminator_meta(generator_path, arch="dcgan", discriminator_args=args, dataset=meta["dataset"],
                                  class_names=meta["class_names"], data_range=(-1.0, 1.0), steps=cfg.steps,
                                  trained_against="the frozen EMA generator, after training (gan/judging/fit.py)")
-    sidecar["critic"] = {"loss": "logistic", "r1": cfg.r1, "lr": cfg.lr, "batch_size": cfg.batch_size,
+    sidecar["critic"] = {"loss": "logistic", "r1": cfg.r1, "noise_every": cfg.noise_every, "lr": cfg.lr, "batch_size": cfg.batch_size,
                          "seed": cfg.seed, "fit_seconds": round(time.perf_counter() - t0, 1), **tables}
     save_discriminator(generator_path, critic, sidecar)
     return sidecar

@@ -95,7 +95,7 @@ def keep_by_critic(generator, critic, tables: dict, seed: int, n: int, keep: flo
     for start in range(0, drawn, n if rule == "drs" else drawn):  # DRS scores a chunk at a time, until filled
         part = slice(start, min(drawn, start + (n if rule == "drs" else drawn)))
         part_labels = None if cand_labels is None else cand_labels[part]
-        scored.append(score(critic, generated(generator, z[part], part_labels), part_labels))
+        scored.append(scores_of(generator, critic, z[part], part_labels))
         if rule == "drs":
             accept = uniform_for_seeds(seeds[part]) < drs_acceptance(scored[-1], tables, keep)
             take((torch.nonzero(accept).flatten() + start).tolist())
@@ -106,6 +106,12 @@ def keep_by_critic(generator, critic, tables: dict, seed: int, n: int, keep: flo
     picked = place(chosen, None if wanted is None else wanted, n)
     idx = torch.tensor(picked)
     return Kept([seeds[i] for i in picked], z[idx], None if cand_labels is None else cand_labels[idx], len(logits))
+
+
+def scores_of(generator, critic, z: torch.Tensor, labels: torch.Tensor | None, batch: int = 1000) -> torch.Tensor:
+    """The critic's logits for the generator's pictures of z, a batch at a time (memory stays flat)."""
+    return torch.cat([score(critic, generated(generator, z[i:i + batch], None if labels is None else labels[i:i + batch]),
+                            None if labels is None else labels[i:i + batch]) for i in range(0, len(z), batch)])
 
 
 def group_quota(groups: torch.Tensor, n: int) -> dict[int, int]:

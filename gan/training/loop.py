@@ -121,6 +121,17 @@ def build_models(cfg: TrainConfig, num_classes: int, device: torch.device):
     return arch, g_args, G, D, ema_G, opt_g, opt_d
 
 
+def tug_of_war(d_real: torch.Tensor, d_fake: torch.Tensor) -> dict:
+    """D's scores on the batch's real and generated pictures, for the Train tab's tug of war: their
+    10/50/90 % quantiles, and how often a real picture outscores a generated one (1: D separates
+    them perfectly, 0.5: it cannot tell them apart)."""
+    q = torch.tensor([0.1, 0.5, 0.9])
+    real, fake = d_real.detach().float().flatten(), d_fake.detach().float().flatten()
+    return {"real_q": [round(v, 4) for v in torch.quantile(real, q).tolist()],
+            "fake_q": [round(v, 4) for v in torch.quantile(fake, q).tolist()],
+            "separation": round((real[:, None] > fake[None, :]).float().mean().item(), 4)}
+
+
 def lr_scale(step: int, steps: int, decay: float) -> float:
     """1 until the last `decay` fraction of the run, then linearly down to 0 at the final step."""
     decay_steps = decay * steps
@@ -350,7 +361,7 @@ def _train(cfg: TrainConfig, ctx, stop: GracefulStop) -> Path:
                 t_last, step_last = now, step
                 log.write(json.dumps({"step": step, "loss_d": round(ld, 5), "loss_g": round(lg, 5),
                                       "d_real": round(d_real.mean().item(), 4),
-                                      "d_fake": round(d_fake.mean().item(), 4),
+                                      "d_fake": round(d_fake.mean().item(), 4), **tug_of_war(d_real, d_fake),
                                       "img_per_s": round(rate), "train_seconds": round(train_seconds, 2)}) + "\n")
                 bar.set_postfix(D=f"{ld:.3f}", G=f"{lg:.3f}", img_s=f"{rate:.0f}")
             bar.update(1)

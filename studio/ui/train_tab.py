@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import gradio as gr
 
+from .. import tug_of_war
 from ..recipes import RECIPES
 from ..training import DATA_CHOICES, RunStatus
 from ..uploads import MIN_IMAGES
@@ -29,6 +31,7 @@ class TrainTab:
     progress: gr.HTML
     grid: gr.Image
     losses: gr.LinePlot
+    tug: gr.LinePlot
     film: gr.Slider
 
 
@@ -60,9 +63,11 @@ def build(trainer, training_off: str) -> TrainTab | None:
                 with gr.Row():
                     grid = gr.Image(type="filepath", label="Fixed latents, as the run goes", elem_id="train-grid")
                     losses = gr.LinePlot(x="step", y="loss", color="series", label="Losses", elem_id="train-losses")
+                tug = gr.LinePlot(x="step", y="score", color="series", elem_id="train-tug",
+                                  label="The tug of war: D's scores on real and generated pictures (10%, median, 90%)")
                 film = gr.Slider(0, 1, 0, step=1, label="Film strip: earlier grids", elem_id="train-film")
     return TrainTab(data, zip_file, recipe, conditional, steps, estimate, limit, start, stop, resume, message,
-                    progress, grid, losses, film)
+                    progress, grid, losses, tug, film)
 
 
 def wire(page, tab: TrainTab, trainer) -> None:
@@ -78,13 +83,13 @@ def wire(page, tab: TrainTab, trainer) -> None:
         grid_path = str(status.grids[at]) if status.grids else None
         running = status.state in ("running", "evaluating", "preparing")
         picker = gr.Dropdown(choices=registry.choices()) if status.model_key else gr.update()
-        return (status.message, progress_html(status), grid_path, loss_rows(status),
+        return (status.message, progress_html(status), grid_path, loss_rows(status), score_rows(status),
                 gr.Slider(maximum=max(last, 1), value=at), gr.Timer(active=running), picker)
 
     def on_film(film_value):  # moved to the end: follow the run again
         return (*show(film_value, False), film_value >= len(trainer.status().grids) - 1)
 
-    shown = [tab.message, tab.progress, tab.grid, tab.losses, tab.film, timer, page.model]
+    shown = [tab.message, tab.progress, tab.grid, tab.losses, tab.tug, tab.film, timer, page.model]
 
     def on_start(data, recipe, conditional, steps, images_zip, limit, request: gr.Request):  # API names
         return trainer.start(data, recipe, conditional, steps, images_zip, who_is(request), limit)
@@ -121,8 +126,10 @@ def progress_html(status: RunStatus) -> str:
     if not status.steps:
         return ""
     left = f", about {status.seconds_left / 60:.1f} min left" if status.seconds_left and status.state == "running" else ""
+    alarm = tug_of_war.warning(status.log_rows)
     return (f"<progress value='{status.step}' max='{status.steps}' style='width:100%'></progress>"
-            f"<div>step {status.step:,} / {status.steps:,} · {status.img_per_s:,.0f} img/s{left}</div>")
+            f"<div>step {status.step:,} / {status.steps:,} · {status.img_per_s:,.0f} img/s{left}</div>"
+            + (f"<div id='train-warning'><b>⚠ {html.escape(alarm)}</b></div>" if alarm else ""))
 
 
 def loss_rows(status: RunStatus):
@@ -132,3 +139,9 @@ def loss_rows(status: RunStatus):
     rows = [(row["step"], row[key], name) for row in status.log_rows
             for key, name in (("loss_d", "D loss"), ("loss_g", "G loss"))]
     return pd.DataFrame(rows, columns=["step", "loss", "series"])
+
+
+def score_rows(status: RunStatus):
+    import pandas as pd
+
+    return pd.DataFrame(tug_of_war.score_rows(status.log_rows), columns=["step", "score", "series"])
