@@ -60,8 +60,10 @@ def test_sample_tab_generates_new_images(page):
     page.screenshot(path=str(ARTIFACTS / "sample-tab.png"), full_page=True)
     page.locator("#sample-seed input").fill("123")
     page.locator("#generate").click()
+    # the page's first grid may still be arriving on a busy machine: wait for the caption of this one
+    page.wait_for_function("document.querySelector('#sample-info textarea').value.includes('seeds 123-186')",
+                           timeout=60_000)
     changed = wait_for_change(page, "#sample-image", first)
-    assert "seeds 123-186" in page.locator("#sample-info textarea").input_value()
     assert np.abs(changed - first).mean() > 1
 
 
@@ -111,6 +113,24 @@ def test_a_drawing_is_found_and_sent_to_the_sliders(page):
     assert page.locator("#slider-base-latent textarea").input_value() == latent.input_value()
     page.wait_for_function("[...document.querySelectorAll('textarea')].some(t => t.value.includes('pasted latent'))",
                            timeout=30_000)
+
+
+def test_the_critic_judges_the_found_drawing_and_a_real_image_and_shows_where_it_looks(page):
+    """Runs after the drawing test: its found latent goes to the critic with one click."""
+    page.get_by_role("tab", name="Your drawing").click()
+    page.locator("#found-to-critic").click()
+    page.wait_for_function("document.querySelector('#critic-verdict textarea')?.value.includes('pasted latent')",
+                           timeout=60_000)
+    verdict = page.locator("#critic-verdict textarea").input_value()
+    assert verdict.count("%") == 2 and verdict.index("real test pictures") < verdict.index("own samples")
+    shown = np.asarray(Image.open(io.BytesIO(page.locator("#critic-image img").first.screenshot())).convert("RGB"))
+    right = shown[:, shown.shape[1] // 2:].astype(int)
+    assert (right[..., 0] - right[..., 2]).max() > 80  # the map is laid over the picture in red-yellow
+    page.screenshot(path=str(ARTIFACTS / "critic-tab.png"), full_page=True)
+    page.locator("#critic-test-image input").fill("5")
+    page.locator("#critic-test-image input").press("Enter")
+    page.wait_for_function("document.querySelector('#critic-verdict textarea')?.value.includes('real test image 5')",
+                           timeout=60_000)
 
 
 def test_clicking_a_grid_tile_shows_its_nearest_training_images(page):
