@@ -2,6 +2,7 @@
 per image, at equal sample counts, for each shipped model and each setting.
 
     python bench/critic_keep.py [--n 5000] [--models mnist-dcgan fashion-dcgan-cond ...]
+    python bench/critic_keep.py --calibration     # the critics' calibration on unseen real pictures
 
 Settings: plain sampling (keep 1), top-F per class or mode (F = 0.5, 0.2), DRS at the same F
 (gan/judging/selection.py), and DDLS Langevin steps in latent space. Samples come from seeds
@@ -49,16 +50,40 @@ def pictures_for(setting, generator, critic: Critic, n: int, labels):
                       for i in range(0, n, 1000)])
 
 
+def calibration_row(name: str, critic: Critic, meta: dict) -> str:
+    """How the critic reads the half of the test split its tables never saw, and uniform noise."""
+    from statistics import median
+
+    from gan.data.idx import load_dataset, to_model_range
+
+    x, y = load_dataset(meta["dataset"], "test")
+    unseen = slice(critic.tables["calibration_pictures"], len(x))
+    verdicts = critic.verdicts(to_model_range(x[unseen], (-1.0, 1.0)), y[unseen] if critic.num_classes else None)
+    noise = torch.rand(500, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    noisy = critic.verdicts(noise, torch.arange(500) % critic.num_classes if critic.num_classes else None)
+    return (f"| {name} | {median(v.real_percentile for v in verdicts):.1f} "
+            f"| {median(v.generated_percentile for v in verdicts):.1f} | {median(v.real_percentile for v in noisy):.1f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--models", nargs="*")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--calibration", action="store_true", help="print the calibration table instead")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     folder = checkpoints_dir()
     names = args.models or sorted(p.stem for p in folder.glob("*.json") if p.stem.count(".") == 0)
+    if args.calibration:
+        print("| model | unseen real pictures: median real percentile | their median percentile among samples "
+              "| uniform noise: median real percentile |\n|---|---|---|---|")
+        for name in names:
+            critic = Critic.load(folder / f"{name}.safetensors")
+            if critic is not None:
+                print(calibration_row(name, critic, load_generator(folder / f"{name}.safetensors")[1]), flush=True)
+        return
     print("| model | setting | keep | own FD ↓ | precision ↑ | recall ↑ | coverage | class acc. | ms / image |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name in names:

@@ -127,3 +127,12 @@ def test_the_sample_command_keeps_by_the_critic_and_prints_the_seeds(small_criti
     assert "kept 4 of 8 candidates" in first and len(set(seeds)) == 4 and all(10 <= s < 18 for s in seeds)
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
     assert main([*args[:-1], "0.05", "--out", str(tmp_path / "c.png")]) == 2
+
+
+def test_every_shipped_model_has_its_critic_fitted_to_its_own_weights():
+    from gan.checkpoint import is_generator_sidecar
+
+    generators = [p.with_suffix(".safetensors") for p in SHIPPED.glob("*.json") if is_generator_sidecar(p)]
+    assert len(generators) >= 11
+    missing = [p.stem for p in generators if Critic.load(p) is None]
+    assert not missing, f"no critic (or one fitted to other weights) for: {missing}"
