@@ -75,13 +75,14 @@ def keep_by_critic(generator, critic, tables: dict, seed: int, n: int, keep: flo
         raise ValueError("keep must lie in (0, 1]")
     drawn = math.ceil(n / keep) if rule == "top" else n * MAX_CANDIDATES_PER_PICTURE
     seeds = list(range(seed, seed + drawn))
+    device = next(generator.parameters()).device  # latents are drawn on the CPU (same on every device), used there
     stands_for = torch.arange(drawn) % n
-    z = latent_for_seeds(seeds, generator.latent_dim)
+    z = latent_for_seeds(seeds, generator.latent_dim).to(device)
     if modes is not None:
-        z = generator.in_mode(z, modes[stands_for])
-    cand_labels = None if labels is None else labels[stands_for]
+        z = generator.in_mode(z, modes.to(device)[stands_for.to(device)])
+    cand_labels = None if labels is None else labels.to(device)[stands_for.to(device)]
     wanted = labels if labels is not None else modes
-    groups = wanted[stands_for] if wanted is not None else candidate_groups(generator, z, None)
+    groups = (wanted[stands_for] if wanted is not None else candidate_groups(generator, z, None)).cpu()
     quota = group_quota(wanted if wanted is not None else groups[:math.ceil(n / keep)], n)
     chosen: dict[int, list[int]] = {g: [] for g in quota}
 
@@ -97,14 +98,14 @@ def keep_by_critic(generator, critic, tables: dict, seed: int, n: int, keep: flo
         part_labels = None if cand_labels is None else cand_labels[part]
         scored.append(scores_of(generator, critic, z[part], part_labels))
         if rule == "drs":
-            accept = uniform_for_seeds(seeds[part]) < drs_acceptance(scored[-1], tables, keep)
+            accept = uniform_for_seeds(seeds[part]) < drs_acceptance(scored[-1].cpu(), tables, keep)
             take((torch.nonzero(accept).flatten() + start).tolist())
             if all(len(chosen[g]) == quota[g] for g in quota):
                 break
-    logits = torch.cat(scored)
+    logits = torch.cat(scored).cpu()
     take(torch.argsort(logits, descending=True, stable=True).tolist())  # top-F; tops up an unfilled DRS group
-    picked = place(chosen, None if wanted is None else wanted, n)
-    idx = torch.tensor(picked)
+    picked = place(chosen, None if wanted is None else wanted.cpu(), n)
+    idx = torch.tensor(picked, device=device)
     return Kept([seeds[i] for i in picked], z[idx], None if cand_labels is None else cand_labels[idx], len(logits))
 
 
