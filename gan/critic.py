@@ -1,6 +1,7 @@
 """Fit a model's critic, and ask it about pictures, on the command line.
 
-    python -m gan.critic fit --checkpoint checkpoints/mnist-dcgan.safetensors [--steps 3000]
+    python -m gan.critic fit --checkpoint checkpoints/mnist-dcgan.safetensors [--steps 2000]
+    python -m gan.critic calibrate --checkpoint ...     # redo the tables of a fitted critic
     python -m gan.critic judge --checkpoint checkpoints/mnist-dcgan.safetensors --seed 7
     python -m gan.critic judge --checkpoint ... --picture my-digit.png [--class 3]
 
@@ -19,7 +20,7 @@ import torch
 from gan.checkpoint import CheckpointError, load_generator
 from gan.data.idx import DataError
 from gan.data.pictures import BadPicture, mnist_style, open_picture
-from gan.judging.fit import CriticConfig, fit_critic, generated
+from gan.judging.fit import CriticConfig, fit_critic, generated, recalibrate
 from gan.judging.verdict import Critic
 from gan.sample import class_index
 from gan.sampling.latents import latent_for_seeds
@@ -50,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     fit.add_argument("--lr", type=float, default=CriticConfig.lr)
     fit.add_argument("--r1", type=float, default=CriticConfig.r1)
     fit.add_argument("--data-dir", default=None)
+    cal = sub.add_parser("calibrate", help="redo the calibration tables of a fitted critic (not its weights)")
+    cal.add_argument("--checkpoint", required=True)
+    cal.add_argument("--data-dir", default=None)
     one = sub.add_parser("judge", help="the critic's verdict on a sample or a picture")
     one.add_argument("--checkpoint", required=True)
     one.add_argument("--seed", type=int, default=0, help="judge the sample of this seed")
@@ -60,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "fit":
             sidecar = fit_critic(args.checkpoint, CriticConfig(steps=args.steps, lr=args.lr, r1=args.r1), args.data_dir)
             print(f"fitted in {sidecar['critic']['fit_seconds']} s; Platt a, b = {sidecar['critic']['platt']}")
+        elif args.command == "calibrate":
+            print(f"Platt a, b = {recalibrate(args.checkpoint, data_dir=args.data_dir)['critic']['platt']}")
         else:
             print(judge(args))
     except (CheckpointError, DataError, BadPicture, ValueError, OSError) as e:

@@ -136,3 +136,15 @@ def test_every_shipped_model_has_its_critic_fitted_to_its_own_weights():
     assert len(generators) >= 11
     missing = [p.stem for p in generators if Critic.load(p) is None]
     assert not missing, f"no critic (or one fitted to other weights) for: {missing}"
+
+
+def test_platt_scaling_recovers_a_known_slope_and_stays_finite_when_separable():
+    from gan.judging.fit import MAX_PLATT_SLOPE, platt
+
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(20_000, generator=g) * 3
+    is_real = torch.rand(20_000, generator=g) < torch.sigmoid(0.5 * logits - 1.0)  # a = 0.5, b = -1
+    a, b = platt(logits[is_real], logits[~is_real])
+    assert a == pytest.approx(0.5, abs=0.05) and b == pytest.approx(-1.0, abs=0.1)
+    a, b = platt(torch.linspace(5, 9, 100), torch.linspace(-9, -5, 100))  # perfectly separated
+    assert np.isfinite([a, b]).all() and 0 < a <= MAX_PLATT_SLOPE

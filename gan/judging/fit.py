@@ -14,13 +14,14 @@ on the same scores corrects the logit for DRS (Azadi et al., 2019, section 3.2).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
-from gan.checkpoint import discriminator_meta, load_generator, save_discriminator
+from gan.checkpoint import discriminator_meta, load_discriminator, load_generator, save_discriminator
 from gan.data.idx import load_dataset, to_model_range
 from gan.models import build_discriminator, preset_models
 from gan.sampling.latents import latent_for_seeds, output_range
@@ -31,7 +32,7 @@ QUANTILES = 201               # 0, 0.5, ..., 100 %
 
 @dataclass
 class CriticConfig:
-    steps: int = 3000
+    steps: int = 2000
     batch_size: int = 64
     lr: float = 1e-3   # 2e-4 left held-out AUC near 0.55 after 1,600 steps; 1e-3 reached 0.71 (docs/critic.md)
     r1: float = 0.0    # R1 = 0.1 slowed it further; SmoothGrad already smooths the map
@@ -79,8 +80,13 @@ def noise_pictures(n: int, shape, rng: torch.Generator) -> torch.Tensor:
     return torch.cat([blobs * 3, x[n // 2:]]).clamp(-1, 1)
 
 
-def platt(real: torch.Tensor, fake: torch.Tensor, iterations: int = 50) -> tuple[float, float]:
-    """(a, b) minimising the logistic loss of sigmoid(a * logit + b) on held-out real (1) / fake (0)."""
+MAX_PLATT_SLOPE = 50.0
+
+
+def platt(real: torch.Tensor, fake: torch.Tensor, iterations: int = 50, ridge: float = 0.0) -> tuple[float, float]:
+    """(a, b) minimising the logistic loss of sigmoid(a * logit + b) on held-out real (1) / fake (0).
+    Where the critic separates them perfectly the unpenalised fit runs off to an infinite slope; a
+    ridge penalty on a then keeps it finite (the fit is redone with ridge 0.01)."""
     x = torch.cat([real, fake]).double()
     y = torch.cat([torch.ones_like(real), torch.zeros_like(fake)]).double()
     ab = torch.tensor([1.0, 0.0], dtype=torch.double, requires_grad=True)
@@ -88,12 +94,24 @@ def platt(real: torch.Tensor, fake: torch.Tensor, iterations: int = 50) -> tuple
 
     def loss():
         opt.zero_grad()
-        value = F.binary_cross_entropy_with_logits(ab[0] * x + ab[1], y)
+        value = F.binary_cross_entropy_with_logits(ab[0] * x + ab[1], y) + ridge * ab[0] ** 2
         value.backward()
         return value
 
     opt.step(loss)
-    return round(ab[0].item(), 6), round(ab[1].item(), 6)
+    a, b = ab.detach().tolist()
+    if not ridge and not (math.isfinite(a) and math.isfinite(b) and abs(a) <= MAX_PLATT_SLOPE):
+        return platt(real, fake, iterations, ridge=0.01)
+    return round(a, 6), round(b, 6)
+
+
+def recalibrate(generator_path, n: int = CriticConfig.calibration, data_dir=None) -> dict:
+    """Redo a saved critic's tables (not its weights), as fit_critic makes them."""
+    critic, meta = load_discriminator(generator_path)
+    generator, generator_meta = load_generator(generator_path)
+    meta["critic"] = {**meta.get("critic", {}), **calibrate(critic, generator, generator_meta, n, data_dir)}
+    save_discriminator(generator_path, critic, {k: v for k, v in meta.items() if k != "format_version"})
+    return meta
 
 
 def sample_labels(meta: dict, real_labels: torch.Tensor) -> torch.Tensor | None:
