@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gan.checkpoint import load_generator  # noqa: E402
 from gan.evaluation.evaluator_net import embed  # noqa: E402
+from gan.export import generator_checkpoints  # noqa: E402
 from gan.evaluation.scores import compare, real_reference  # noqa: E402
 from gan.judging.fit import generated  # noqa: E402
 from gan.judging.selection import keep_by_critic, langevin  # noqa: E402
@@ -75,7 +76,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     folder = checkpoints_dir()
-    names = args.models or sorted(p.stem for p in folder.glob("*.json") if p.stem.count(".") == 0)
+    names = args.models or [p.stem for p in generator_checkpoints(folder)]
     if args.calibration:
         print("| model | unseen real pictures: median real percentile | their median percentile among samples "
               "| uniform noise: median real percentile |\n|---|---|---|---|")

@@ -17,6 +17,7 @@ import torch
 
 from bench.app_latency import timed
 from gan.checkpoint import load_generator
+from gan.export import generator_checkpoints
 from gan.sampling.latents import sample, seed_range
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +32,7 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; p50 / p95 in ms")
     print(f"{'model':22s} {'params':>9s} " + " ".join(f"{f'{n} image(s)':>17s}" for n in args.sizes)
           + f" {f'img/s @{args.sizes[-1]}':>12s}")
-    for path in sorted(Path(args.checkpoints).glob("*.safetensors")):
+    for path in generator_checkpoints(Path(args.checkpoints)):  # not the encoders and critics beside them
         generator, meta = load_generator(path)
         label = 0 if meta["num_classes"] else None
         cells, last_p50 = [], 0.0
