@@ -327,11 +327,15 @@ class Studio:
         return (for_display(neighbours_image(image, found, index.pixels), most=3),
                 f"{m.key}: {describe_source(seed, latent)}{cls}{trunc}. {closeness_sentence(found)}")
 
-    def tile_neighbours(self, key, seed, n, truncation, class_name, x, y) -> tuple[Image.Image, str]:
+    def tile_neighbours(self, key, seed, n, truncation, class_name, x, y, critic_keep=1.0) -> tuple[Image.Image, str]:
         """neighbours() of the tile at display pixel (x, y) of the grid sample_grid made with these inputs."""
         m = self.model(key)
         seeds, labels, ncol = self.grid_tiles(m, seed, n, class_name)
         i = tile_at(x, y, len(seeds), ncol, image_shape(m.meta)[1:])
+        if as_float(critic_keep, "critic keep", MIN_CRITIC_KEEP, 1.0) < 1:  # the tile the critic kept there
+            kept = kept_by_critic(m, seeds[0], len(seeds), labels, float(critic_keep))
+            label = None if kept.labels is None else m.class_names[int(kept.labels[i])]
+            return self.neighbours(key, kept.seeds[i], label, 1.0, format_latent(kept.z[i]) if m.mode_names else "")
         if m.mode_names and labels:  # the tile's latent, with its mode in it, as the grid drew it
             z = self.mode_latents(m, seeds[i:i + 1], labels[i:i + 1])[0]
             return self.neighbours(key, seeds[i], None, 1.0,

@@ -161,3 +161,4 @@ def test_os_errors_while_scanning_skip_the_file_instead_of_crashing(checkpoint_d
     registry = ModelRegistry(checkpoint_dir)
     assert "mnist-small" not in registry.models and "mnist-small-cond" in registry.models
     assert dict(registry.skipped)["mnist-small.safetensors"] == "cannot read (Permission denied)"
+

@@ -596,3 +596,10 @@ def test_the_canvas_route_cannot_be_made_to_hold_memory(guarded_app):
     assert answers[:3] == [400, 400, 400] and set(answers[3:]) == {200}, answers
     assert rss_mb(proc.pid) - before < 30
     assert "Traceback" not in proc.log.read_text(errors="replace")
+
+
+def test_a_call_that_leaves_out_newer_trailing_parameters_gets_their_defaults(app_process):
+    """/sample gained critic_keep; plain-HTTP clients written before it still get their grid."""
+    _, url = app_process
+    assert call(url, "/sample", ["mnist-small", 0, 4, 1.0, "All classes"])[0] == "complete"
+    assert call(url, "/sample", ["mnist-small", 0, 4, 1.0, "All classes", 1.0])[0] == "complete"

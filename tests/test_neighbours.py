@@ -136,6 +136,17 @@ def test_a_clicked_tile_maps_to_its_seed_and_class(index):
         tile_at(10_000, 10_000, 60, 8, (28, 28))
 
 
+def test_a_clicked_tile_of_a_critic_kept_grid_is_the_picture_kept_there(index):
+    indexes = NeighbourIndexes(["mnist"])
+    indexes._ready["mnist"] = index
+    studio = Studio(ModelRegistry(SHIPPED), indexes=indexes)
+    grid, caption = studio.sample_grid("mnist-dcgan-cond", 5, 4, 1.0, "3", 0.5)  # 2 x 2 tiles from 8 candidates
+    kept = [int(s) for s in caption.split("kept seeds in grid order: ")[1].split(", ")]
+    scale = grid.width // (2 * 30 + 2)
+    _, info = studio.tile_neighbours("mnist-dcgan-cond", 5, 4, 1.0, "3", (2 + 30 + 14) * scale, 20 * scale, 0.5)
+    assert info.startswith(f"mnist-dcgan-cond: seed {kept[1]}, class '3'")  # row 0, column 1
+
+
 def test_cli(tmp_path, capsys, monkeypatch, index):
     monkeypatch.setattr(TrainingIndex, "load_or_build", classmethod(lambda cls, *a, **k: index))
     out = tmp_path / "nn.png"

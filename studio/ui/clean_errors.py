@@ -55,6 +55,19 @@ def input_sentence(error: Exception, name: str, expected: int, got: list) -> str
     return f"{name}: a value could not be read ({type(error).__name__})"
 
 
+def with_trailing_defaults(block_fn, inputs):
+    """A call that leaves out trailing parameters gets their defaults, so a parameter added to an
+    endpoint later (/sample's critic_keep) does not break the plain-HTTP clients written before it.
+    Only plain values are filled in; a left-out file or picture still gets the arity sentence."""
+    components = list(getattr(block_fn, "inputs", []) or [])
+    if not isinstance(inputs, list) or len(inputs) >= len(components):
+        return inputs
+    missing = [getattr(c, "value", None) for c in components[len(inputs):]]
+    if all(isinstance(v, (int, float, str, bool)) and not isinstance(v, dict) for v in missing):
+        return inputs + missing
+    return inputs
+
+
 def clean_input_errors(demo: gr.Blocks) -> None:
     original = demo.preprocess_data
     if not inspect.iscoroutinefunction(original) or \
@@ -62,6 +75,7 @@ def clean_input_errors(demo: gr.Blocks) -> None:
         raise RuntimeError("Gradio's Blocks.preprocess_data changed: revisit studio/ui/clean_errors.py")
 
     async def preprocess_data(block_fn, inputs, state, explicit_call=False):
+        inputs = with_trailing_defaults(block_fn, inputs)
         try:
             return await original(block_fn, inputs, state, explicit_call)
         except Exception as e:

@@ -36,8 +36,8 @@ def wire(page, panel: NeighboursPanel) -> None:
     neighbours = page.serve(studio.neighbours)
     tile = page.serve(studio.tile_neighbours)
 
-    async def on_tile(key, seed, n, truncation, class_name, evt: gr.SelectData):  # served actions are coroutines
-        return await tile(key, seed, n, truncation, class_name, *evt.index)
+    async def on_tile(key, seed, n, truncation, class_name, critic_keep, evt: gr.SelectData):  # served: a coroutine
+        return await tile(key, seed, n, truncation, class_name, *evt.index, critic_keep)
 
     page.sample.grid.select(on_tile, [page.model, *page.sample.inputs], outputs, api_name=False)
     page.sliders.neighbours.click(neighbours, [page.model, page.sliders.seed, page.sliders.klass, panel.no_truncation,
