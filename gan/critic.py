@@ -18,7 +18,7 @@ import sys
 import torch
 
 from gan.checkpoint import CheckpointError, load_generator
-from gan.data.idx import DataError
+from gan.data.idx import DataError, to_model_range
 from gan.data.pictures import BadPicture, mnist_style, open_picture
 from gan.judging.fit import CriticConfig, fit_critic, generated, recalibrate
 from gan.judging.verdict import Critic
@@ -35,7 +35,7 @@ def judge(args) -> str:
     labels = None if label is None else torch.tensor([label])
     if args.picture:
         grey = mnist_style(open_picture(args.picture), meta["dataset"])
-        image = torch.from_numpy(grey).float().div(255).mul(2).sub(1).view(1, 1, *grey.shape)
+        image = to_model_range(torch.from_numpy(grey)[None], (-1.0, 1.0))
     else:
         image = generated(generator, latent_for_seeds([args.seed], generator.latent_dim), labels)
     return critic.verdicts(image, labels)[0].sentence()

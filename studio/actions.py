@@ -208,7 +208,7 @@ class Studio:
         seeds, labels, ncol = self.grid_tiles(m, seed, n, class_name)
         z = (self.mode_latents(m, seeds, labels) if m.mode_names and labels is not None
              else latent_for_seeds(seeds, m.generator.latent_dim)) * truncation
-        order = order_by_critic(m, seeds, labels if m.class_names else None, z)
+        order = order_by_critic(m, labels if m.class_names else None, z)
         ordered_labels = None if labels is None or not m.class_names else [labels[i] for i in order]
         images = generate(m.generator, z[order], ordered_labels)
         tiles = [f"{seeds[i]}" + (f"/{(m.class_names or m.mode_names)[labels[i]]}" if labels is not None else "")

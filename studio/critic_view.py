@@ -15,7 +15,7 @@ from PIL import Image
 
 from gan.data.idx import DataError, load_dataset, to_model_range
 from gan.judging.fit import generated
-from gan.judging.selection import keep_by_critic
+from gan.judging.selection import RULES, keep_by_critic
 from gan.judging.verdict import Critic, saliency_picture
 from gan.sampling.latents import to_uint8
 from studio.registry import LoadedModel
@@ -23,7 +23,6 @@ from studio.validation import InvalidInput, as_choice, as_int
 
 SAMPLE, REAL = "a sample (seed or latent)", "a real test image"
 SOURCES = (SAMPLE, REAL)
-TEST_IMAGES = 10_000
 
 
 def critic_of(m: LoadedModel) -> Critic:
@@ -64,7 +63,7 @@ def sample_picture(m: LoadedModel, z: torch.Tensor, label: int | None) -> torch.
     return generated(m.generator, z[None], None if label is None else torch.tensor([label]))
 
 
-def order_by_critic(m: LoadedModel, seeds: list[int], labels: list[int] | None, z: torch.Tensor) -> list[int]:
+def order_by_critic(m: LoadedModel, labels: list[int] | None, z: torch.Tensor) -> list[int]:
     """Tile indices, the critic's favourite first."""
     critic = critic_of(m)
     y = None if labels is None or not critic.num_classes else torch.tensor(labels)
@@ -75,7 +74,7 @@ def order_by_critic(m: LoadedModel, seeds: list[int], labels: list[int] | None, 
 def kept_by_critic(m: LoadedModel, seed: int, n: int, labels: list[int] | None, keep: float, rule: str = "top"):
     """keep_by_critic for a Sample grid: labels are classes (conditional) or modes (self-conditioned)."""
     critic = critic_of(m)
-    as_choice(rule, "critic rule", ["top", "drs"])
+    as_choice(rule, "critic rule", list(RULES))
     y = None if labels is None else torch.tensor(labels)
     return keep_by_critic(m.generator, critic.net, critic.tables, seed, n, keep, rule,
                           labels=y if m.class_names else None, modes=y if m.mode_names else None)

@@ -34,7 +34,7 @@ from gan.data.idx import DataError, load_dataset, to_model_range
 from gan.evaluation.evaluator_net import embed, load_classifier
 from gan.evaluation.inception_fid import Extractor, inception_features
 from gan.evaluation.training_index import TrainingIndex
-from gan.sampling.latents import latent_for_seeds, output_range, to_uint8
+from gan.sampling.latents import latent_for_seeds, output_range, to_uint8, to_unit_range
 
 NUM_SAMPLES = 10_000
 EVAL_SEED = 2**20  # seeds EVAL_SEED.. are used for evaluation, far from the seeds people browse
@@ -131,8 +131,7 @@ def generated_images(generator, n: int, num_classes: int, batch: int = 1000):
     for start in range(0, n, batch):
         z = latent_for_seeds(range(EVAL_SEED + start, EVAL_SEED + min(n, start + batch)), generator.latent_dim)
         y = None if labels is None else labels[start:start + batch]
-        x = generator(z, y).clamp(lo, hi)
-        out.append((x - lo) / (hi - lo) * 2 - 1)  # the evaluator reads [-1, 1]
+        out.append(to_unit_range(generator(z, y), (lo, hi)))
     return torch.cat(out), labels
 
 

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from gan.checkpoint import discriminator_meta, load_discriminator, load_generator, save_discriminator
 from gan.data.idx import load_dataset, to_model_range
 from gan.models import build_discriminator, preset_models
-from gan.sampling.latents import latent_for_seeds, output_range
+from gan.sampling.latents import latent_for_seeds, output_range, to_unit_range
 
 CALIBRATION_SEED = 3 * 2**20  # fresh samples for the quantile tables, far from browsed and evaluation seeds
 QUANTILES = 201               # 0, 0.5, ..., 100 %
@@ -45,12 +45,6 @@ class CriticConfig:
 def critic_args(meta: dict) -> dict:
     """The dcgan preset's discriminator, conditional when the generator takes labels."""
     return preset_models("dcgan", meta["num_classes"])[2]
-
-
-def to_unit_range(images: torch.Tensor, data_range) -> torch.Tensor:
-    """A generator's output in its data range -> [-1, 1], the range every critic reads."""
-    lo, hi = data_range
-    return (images.clamp(lo, hi) - lo) / (hi - lo) * 2 - 1
 
 
 def pictures(generator, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
@@ -114,10 +108,6 @@ def recalibrate(generator_path, n: int = CriticConfig.calibration, data_dir=None
     return meta
 
 
-def sample_labels(meta: dict, real_labels: torch.Tensor) -> torch.Tensor | None:
-    return real_labels if meta["num_classes"] else None
-
-
 def fit_critic(generator_path, cfg: CriticConfig = CriticConfig(), data_dir=None, log=print) -> dict:
     """Fit, calibrate and save the critic beside the generator; returns its sidecar."""
     t0 = time.perf_counter()
@@ -135,13 +125,14 @@ def fit_critic(generator_path, cfg: CriticConfig = CriticConfig(), data_dir=None
         y = y if meta["num_classes"] else None
         fake = generated(generator, torch.randn(cfg.batch_size, generator.latent_dim, generator=rng), y)
         junk = noise_pictures(cfg.batch_size // cfg.noise_every, real.shape[1:], rng)
-        real.requires_grad_(True)
+        real.requires_grad_(cfg.r1 > 0)
         real_logit, fake_logit = critic(real, y), critic(fake, y)
         junk_logit = critic(junk, None if y is None else y[:len(junk)])
         loss = (F.softplus(-real_logit).mean() + F.softplus(fake_logit).mean()
                 + F.softplus(junk_logit).mean() / cfg.noise_every)
-        grad, = torch.autograd.grad(real_logit.sum(), real, create_graph=True)
-        loss = loss + cfg.r1 / 2 * grad.square().sum(dim=(1, 2, 3)).mean()
+        if cfg.r1:  # its double-backward graph would otherwise be built, at zero weight, every step
+            grad, = torch.autograd.grad(real_logit.sum(), real, create_graph=True)
+            loss = loss + cfg.r1 / 2 * grad.square().sum(dim=(1, 2, 3)).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -37,9 +37,8 @@ class Kept:
     candidates: int                    # how many candidates were drawn and scored
 
 
-def candidate_groups(generator, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
-    if labels is not None:
-        return labels
+def candidate_groups(generator, z: torch.Tensor) -> torch.Tensor:
+    """Groups of candidates nobody asked a class or mode of: a self-conditioned model's modes, else one."""
     if hasattr(generator, "modes"):
         return generator.modes(z)
     return torch.zeros(len(z), dtype=torch.long)
@@ -82,7 +81,7 @@ def keep_by_critic(generator, critic, tables: dict, seed: int, n: int, keep: flo
         z = generator.in_mode(z, modes.to(device)[stands_for.to(device)])
     cand_labels = None if labels is None else labels.to(device)[stands_for.to(device)]
     wanted = labels if labels is not None else modes
-    groups = (wanted[stands_for] if wanted is not None else candidate_groups(generator, z, None)).cpu()
+    groups = (wanted[stands_for] if wanted is not None else candidate_groups(generator, z)).cpu()
     quota = group_quota(wanted if wanted is not None else groups[:math.ceil(n / keep)], n)
     chosen: dict[int, list[int]] = {g: [] for g in quota}
 

@@ -95,7 +95,6 @@ class Critic:
 
 def saliency_picture(picture_u8: np.ndarray, heat: np.ndarray, scale: int = 8) -> Image.Image:
     """The picture beside itself with the saliency laid over it (hot = where the critic looks)."""
-
     grey = np.repeat(picture_u8[..., None], 3, axis=2).astype(np.float32) if picture_u8.ndim == 2 \
         else picture_u8.astype(np.float32)
     hot = np.stack([np.ones_like(heat), heat ** 0.5, np.zeros_like(heat)], axis=2) * 255  # red -> yellow

@@ -30,6 +30,12 @@ def output_range(generator: torch.nn.Module) -> tuple[float, float]:
     return (0.0, 1.0) if getattr(generator, "output", "tanh") == "sigmoid" else (-1.0, 1.0)
 
 
+def to_unit_range(images: torch.Tensor, data_range: tuple[float, float]) -> torch.Tensor:
+    """A generator's output in its data range -> [-1, 1], the range the evaluator and critics read."""
+    lo, hi = data_range
+    return (images.clamp(lo, hi) - lo) / (hi - lo) * 2 - 1
+
+
 def to_uint8(images: torch.Tensor, data_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
     """[N,1,H,W] float in data_range -> [N,H,W] uint8."""
     lo, hi = data_range

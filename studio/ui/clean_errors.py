@@ -63,7 +63,7 @@ def with_trailing_defaults(block_fn, inputs):
     if not isinstance(inputs, list) or len(inputs) >= len(components):
         return inputs
     missing = [getattr(c, "value", None) for c in components[len(inputs):]]
-    if all(isinstance(v, (int, float, str, bool)) and not isinstance(v, dict) for v in missing):
+    if all(isinstance(v, (int, float, str, bool)) for v in missing):
         return inputs + missing
     return inputs
 
