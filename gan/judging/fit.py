@@ -34,8 +34,8 @@ QUANTILES = 201               # 0, 0.5, ..., 100 %
 class CriticConfig:
     steps: int = 2000
     batch_size: int = 64
-    lr: float = 1e-3   # 2e-4 left held-out AUC near 0.55 after 1,600 steps; 1e-3 reached 0.71 (docs/critic.md)
-    r1: float = 0.0    # R1 = 0.1 slowed it further; SmoothGrad already smooths the map
+    lr: float = 1e-3   # 2e-4 left held-out AUC near 0.55 after 1,600 steps; 1e-3 reached 0.71 (bench/critic_auc.py)
+    r1: float = 0.0    # R1 = 0.1 did no better (bench/critic_auc.py); SmoothGrad already smooths the map
     seed: int = 0
     calibration: int = 5000  # real test images and samples scored for the tables
     log_every: int = 500
