@@ -4,7 +4,7 @@
     /explorer/static/<file>              the page's own scripts (studio/ui/static/)
     /explorer/models.json                the loaded models, each with its meta URL
     /explorer/models/<key>.json          one model's explorer meta (gan/sampling/onnx_graphs.py)
-    /explorer/graphs/<file>.onnx         its generator / encoder graph, named by the weights' sha256
+    /explorer/graphs/<file>.onnx         its generator / encoder / critic graph, named by the weights' sha256
 
 Graphs are exported from the loaded checkpoints on first use (about a second each) and kept on
 disk, named by the weights' hash: they cannot go stale, models trained from the page work in the
@@ -27,8 +27,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from gan.checkpoint import discriminator_paths
 from gan.fileio import atomic_write, file_sha256
-from gan.sampling.onnx_graphs import encoder_onnx, explorer_meta, generator_onnx
+from gan.sampling.onnx_graphs import critic_onnx, encoder_onnx, explorer_meta, generator_onnx
 
 from .browser_runtime import FILES, LICENCE_NAME, VERSION, BrowserRuntime
 from .registry import LoadedModel, ModelRegistry
@@ -38,7 +39,7 @@ STATIC = Path(__file__).resolve().parent / "ui" / "static"
 MEDIA_TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
                ".onnx": "application/octet-stream", ".txt": "text/plain; charset=utf-8", ".json": "application/json"}
 FOREVER = "public, max-age=31536000, immutable"
-GRAPHS_FORMAT = 1  # part of every exported file's name: raise it when the graphs or the meta change shape
+GRAPHS_FORMAT = 2  # part of every exported file's name: raise it when the graphs or the meta change shape
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,120}$")
 
 
@@ -52,6 +53,12 @@ def send_file(request: Request, path: Path, cache: str) -> Response:
         if encoding in accepted and packed.is_file():
             return FileResponse(packed, media_type=media_type, headers={**headers, "Content-Encoding": encoding})
     return FileResponse(path, media_type=media_type, headers=headers)
+
+
+def weights_hash(generator_path: Path) -> str:
+    """Names a model's graphs by its weights: the generator's, and its critic's (refitted on its own)."""
+    critic = discriminator_paths(generator_path)[0]
+    return file_sha256(generator_path)[:16] + (f"-{file_sha256(critic)[:8]}" if critic.is_file() else "")
 
 
 def logged_in(request: Request) -> bool:
@@ -84,7 +91,7 @@ class ModelGraphs:
         with lock:
             known = self._stems.get(key)
             if known is None or known[0] is not m:  # hashed once per loaded model, not per visitor
-                stem = f"{re.sub(r'[^A-Za-z0-9_-]', '_', key)}-{file_sha256(m.path)[:16]}-v{GRAPHS_FORMAT}"
+                stem = f"{re.sub(r'[^A-Za-z0-9_-]', '_', key)}-{weights_hash(m.path)}-v{GRAPHS_FORMAT}"
                 self._stems[key] = known = (m, stem)
             stem = known[1]
             meta_path = self.folder / f"{stem}.json"
@@ -97,17 +104,22 @@ class ModelGraphs:
         self.folder.mkdir(parents=True, exist_ok=True)
         encoder = copy.deepcopy(m.encoder())
         generator = copy.deepcopy(m.generator)
+        critic = m.critic()
         graphs = {f"{stem}.onnx": generator_onnx(generator)}
         if encoder is not None:
             graphs[f"{stem}.encoder.onnx"] = encoder_onnx(encoder)
+        if critic is not None:
+            graphs[f"{stem}.critic.onnx"] = critic_onnx(copy.deepcopy(critic.net))
         for name, data in graphs.items():
             atomic_write(self.folder / name, data)
             packed = brotli.compress(data, quality=5)
             if len(packed) < 0.95 * len(data):
                 atomic_write(self.folder / (name + ".br"), packed)
-        info = explorer_meta(m.key, m.label, m.meta, generator, m.directions(), encoder is not None)
+        info = explorer_meta(m.key, m.label, m.meta, generator, m.directions(), encoder is not None,
+                             critic.tables if critic is not None else None)
         info["generator_url"] = f"explorer/graphs/{stem}.onnx"
         info["encoder_url"] = f"explorer/graphs/{stem}.encoder.onnx" if encoder is not None else None
+        info["critic_url"] = f"explorer/graphs/{stem}.critic.onnx" if critic is not None else None
         atomic_write(meta_path, json.dumps(info).encode())  # last: its presence means the graphs are there
         log.info("exported %s for the in-browser explorer", m.key)
 

@@ -5,8 +5,11 @@ says so while the server tabs keep working."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import urllib.request
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +17,10 @@ import pytest
 import torch
 from conftest import start_app, stop_app
 from gradio_client import Client
-from PIL import Image
+from PIL import Image, ImageDraw
 from test_browser import ARTIFACTS, CHROMIUM, FLAGS
 
+from gan.data.pictures import NoInk, mnist_style, picture_rule
 from gan.sampling.latents import latent_for_seeds
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -123,36 +127,129 @@ def test_seed_s_in_the_browser_is_seed_s_on_the_server(shipped_app, browser):
     page.close()
 
 
-def test_the_drawing_guess_follows_the_strokes(shipped_app, browser):
-    page = open_tab(browser, shipped_app, "Your drawing")
+# What the sketchpad sent the server, as the test sees it: every composite PNG the editor uploads.
+KEEP_COMPOSITES = """window.testComposites = []; const send = window.fetch;
+window.fetch = function (url, init) { const b = init && init.body;
+  if (b instanceof FormData && b.get('type') === 'composite')
+    window.testComposites.push(b.get('file').arrayBuffer().then((a) => Array.from(new Uint8Array(a))));
+  return send.apply(this, arguments); };"""
+
+
+def sketchpad_box(page) -> dict:
+    return page.evaluate("""() => { const cs = [...document.querySelectorAll('#drawing-canvas canvas')];
+        const c = cs.sort((a, b) => b.clientWidth * b.clientHeight - a.clientWidth * a.clientHeight)[0];
+        const r = c.getBoundingClientRect(); return {x: r.x + r.width / 2, y: r.y + r.height / 2}; }""")
+
+
+def stroke(page, points) -> None:
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*point, steps=4)
+    page.mouse.up()
+
+
+def guess_input(page, guesses_before: int) -> np.ndarray:
+    """The 28x28 picture the live guess fed its encoder, once it has guessed again."""
+    page.wait_for_function(f"window.ganDrawingGuess.guesses > {guesses_before}", timeout=20_000)
+    return np.array(page.evaluate("Array.from(window.ganDrawingGuess.input)")).reshape(28, 28)
+
+
+def prepared_on_the_server(page) -> np.ndarray:
+    """What gan/data/pictures.py (Find in model's rule) makes of the sketchpad's latest composite."""
+    png = bytes(page.evaluate("Promise.all(window.testComposites).then((c) => c[c.length - 1])"))
+    return mnist_style(Image.open(io.BytesIO(png)), "mnist").astype(int)
+
+
+def test_the_drawing_guess_reads_what_the_sketchpad_holds_through_undo_erase_and_clear(shipped_app, browser):
+    page = open_tab(browser, shipped_app, "Your drawing", init_script=KEEP_COMPOSITES)
     page.wait_for_function("document.querySelector('#drawing-guess [data-mounted]')?.dataset.state === 'ready'",
                            timeout=READY_S * 1000)
     page_settled(page)
     calls = []
     page.on("request", lambda r: calls.append(r.url) if "/gradio_api/queue" in r.url else None)
-    canvas = page.locator("#drawing-canvas canvas").first
-    canvas.wait_for(state="visible")
-    box = page.evaluate("""() => { const cs = [...document.querySelectorAll('#drawing-canvas canvas')];
-        const c = cs.sort((a, b) => b.clientWidth * b.clientHeight - a.clientWidth * a.clientHeight)[0];
-        const r = c.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height}; }""")
-    x0, w = box["x"] + box["w"] * 0.5, box["w"]
-    page.mouse.move(x0, box["y"] + box["h"] * 0.2)  # a "1": one vertical stroke
-    page.mouse.down()
-    for i in range(1, 12):
-        page.mouse.move(x0, box["y"] + box["h"] * (0.2 + 0.05 * i))
-    page.mouse.up()
-    page.wait_for_function("(window.ganDrawingGuess.guesses || 0) >= 1", timeout=20_000)
-    first = page.inner_text("#drawing-guess .dg-status")
-    assert "class '" in first and "in your browser" in first
-    guess = shown_pixels(page, "#drawing-guess .dg-image")
-    assert guess.max() > 100  # something was drawn
-    page.mouse.move(x0 - 0.15 * w, box["y"] + box["h"] * 0.3)  # a second stroke: a new guess
-    page.mouse.down()
-    page.mouse.move(x0, box["y"] + box["h"] * 0.2)
-    page.mouse.up()
-    page.wait_for_function("window.ganDrawingGuess.guesses >= 2", timeout=20_000)
-    assert calls == []  # the guess is the browser's; only "Find in model" asks the server
+    c = sketchpad_box(page)
+    guesses = lambda: page.evaluate("window.ganDrawingGuess.guesses")  # noqa: E731
+    status = lambda: page.inner_text("#drawing-guess .dg-status")  # noqa: E731
+
+    n = guesses()
+    stroke(page, [(c["x"] - 40, c["y"] - 60), (c["x"] + 30, c["y"] - 60), (c["x"] - 10, c["y"] + 70)])  # a 7
+    seven = guess_input(page, n)
+    assert np.abs(seven - prepared_on_the_server(page)).max() <= 1 and seven.max() > 200
+    seven_says = status().split(";")[0]
+    assert "class '" in seven_says and "above" in page.inner_text("#drawing-guess .dg-critic")
+
+    n = guesses()
+    stroke(page, [(c["x"] - 30, c["y"]), (c["x"] + 30, c["y"])])  # a bar across it
+    crossed = guess_input(page, n)
+    assert np.abs(crossed - prepared_on_the_server(page)).max() <= 1 and np.abs(crossed - seven).max() > 100
+
+    n = guesses()
+    page.locator("#drawing-canvas button[aria-label=Undo]").click()  # the bar goes; so must the guess's
+    undone = guess_input(page, n)
+    assert np.abs(undone - seven).max() <= 1 and status().split(";")[0] == seven_says
+
+    page.locator("#drawing-canvas button[aria-label=Erase]").click()
+    n = guesses()
+    stroke(page, [(c["x"] - 70, c["y"] - 60), (c["x"] + 70, c["y"] - 60)])  # erase the 7's top bar
+    erased = guess_input(page, n)
+    assert np.abs(erased - prepared_on_the_server(page)).max() <= 1
+    assert np.abs(erased - seven).max() > 100  # the guess lost the bar with the sketchpad (it once gained ink)
+    assert calls == []  # the guess is the browser's: drawing, undoing and erasing ask the server nothing
+
+    page.locator("#find-drawing").click()  # Find in model prepares the same 28x28 picture
+    page.wait_for_function("document.querySelector('#found-info textarea, #found-info input')?.value.length > 0",
+                           timeout=60_000)
+    seen_url = page.evaluate("document.querySelector('#seen-image img').src")
+    seen = np.asarray(Image.open(io.BytesIO(urllib.request.urlopen(seen_url).read())).convert("L"))[::10, ::10]
+    assert np.abs(seen.astype(int) - erased).max() <= 1
+
+    page.locator("#drawing-canvas button[aria-label='Clear canvas']").click()
+    page.wait_for_function("window.ganDrawingGuess.input === null")
+    page.wait_for_function("document.querySelector('#found-info textarea, #found-info input')?.value === ''")
+    assert status() == "Draw on the canvas."
+    page.locator("#find-drawing").click()  # nothing to find: one message, no error badge on the upload box
+    page.wait_for_selector("text=draw something first", timeout=20_000)
+    assert "Error" not in page.inner_text("#drawing-upload")
+
+    n = guesses()  # the brush is back after the clear: a new stroke draws, and is guessed
+    stroke(page, [(c["x"], c["y"] - 70), (c["x"], c["y"] + 70)])
+    one = guess_input(page, n)
+    assert np.abs(one - prepared_on_the_server(page)).max() <= 1 and one.max() > 200
     page.screenshot(path=str(ARTIFACTS / "drawing-guess.png"))
+    page.close()
+
+
+def test_the_page_prepares_any_picture_as_python_does(shipped_app, browser):
+    """picture_rule.js against gan/data/pictures.py on pictures of every kind: sizes, transparency, colours."""
+    rng = np.random.default_rng(0)
+    pictures = []
+    for i in range(60):
+        w, h = int(rng.integers(8, 160)), int(rng.integers(8, 160))
+        background = [(255, 255, 255, 255), (0, 0, 0, 0), (0, 0, 0, 255), tuple(int(v) for v in rng.integers(0, 256, 4))][i % 4]
+        ink = (0, 0, 0, 255) if i % 4 < 2 else tuple(int(v) for v in rng.integers(0, 256, 4))
+        big = Image.new("RGBA", (w * 4, h * 4), background)
+        draw = ImageDraw.Draw(big)
+        for _ in range(int(rng.integers(0, 5))):
+            draw.line([(float(rng.uniform(0, w * 4)), float(rng.uniform(0, h * 4))) for _ in range(3)], fill=ink,
+                      width=int(rng.integers(4, 60)))
+        pictures.append(big.resize((w, h), Image.LANCZOS))  # soft edges: every grey level
+    page = open_tab(browser, shipped_app, "Your drawing")
+    for dataset in ("mnist", "fashion"):
+        cases = [{"w": p.width, "h": p.height, "rgba": base64.b64encode(p.tobytes()).decode()} for p in pictures]
+        got = page.evaluate("""async ([cases, rule]) => {
+            const m = await import(new URL('explorer/static/picture_rule.js', document.baseURI).href);
+            return cases.map((c) => {
+                const out = m.prepare(Uint8Array.from(atob(c.rgba), (ch) => ch.charCodeAt(0)), c.w, c.h, rule);
+                return out && Array.from(out); });
+        }""", [cases, asdict(picture_rule(dataset))])
+        for picture, answer in zip(pictures, got):
+            try:
+                expected = mnist_style(picture, dataset)
+            except NoInk:
+                assert answer is None
+                continue
+            assert answer is not None and np.abs(np.array(answer).reshape(28, 28) - expected).max() <= 1
     page.close()
 
 

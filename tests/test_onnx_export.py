@@ -16,7 +16,8 @@ from gan.export import generator_checkpoints
 from gan.export import main as export_main
 from gan.inversion.encoder_net import load_encoder
 from gan.sampling.directions import principal_directions
-from gan.sampling.onnx_graphs import encoder_onnx, explorer_meta, generator_onnx
+from gan.judging.verdict import Critic
+from gan.sampling.onnx_graphs import critic_onnx, encoder_onnx, explorer_meta, generator_onnx
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = generator_checkpoints(ROOT / "checkpoints")
@@ -64,6 +65,22 @@ def test_encoder_graph_matches_pytorch(checkpoint):
         feed["labels"] = torch.eye(encoder.num_classes)[labels].numpy()
     got = session(encoder_onnx(encoder)).run(None, feed)[0]
     assert np.abs(got - expected).max() <= TOLERANCE
+
+
+@pytest.mark.parametrize("checkpoint", SHIPPED, ids=lambda p: p.stem)
+def test_critic_graph_matches_pytorch(checkpoint):
+    """The page judges a drawing with this graph (studio/ui/static/drawing_guess.js): every shipped
+    model has a critic, and onnxruntime scores what PyTorch scores, class weights included."""
+    critic = Critic.load(checkpoint)
+    assert critic is not None
+    pictures = torch.rand(64, 1, 28, 28, generator=torch.Generator().manual_seed(4)) * 2 - 1
+    labels = torch.arange(64) % critic.num_classes if critic.num_classes else None
+    expected = critic.scores(pictures, labels).numpy()
+    feed = {"pictures": pictures.numpy()}
+    if labels is not None:
+        feed["labels"] = torch.eye(critic.num_classes)[labels].numpy()
+    got = session(critic_onnx(critic.net)).run(None, feed)[0]
+    assert got.shape == (64,) and np.abs(got - expected).max() <= TOLERANCE
 
 
 def test_a_self_conditioned_graph_keeps_each_latents_mode_and_the_ratios_pick_modes():

@@ -14,6 +14,7 @@ import threading
 import time
 import warnings
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
@@ -21,7 +22,9 @@ from PIL import Image
 from gan.data.idx import DATASETS, DEFAULT_DATASET
 from gan.memory import release_freed_memory
 
-INK_THRESHOLD = 0.2  # of the (inverted) range: what counts as ink when finding the bounding box
+INK_THRESHOLD = 0.2  # of the brightest ink: what counts as ink when finding the bounding box
+BLANK_BELOW = 13  # of 255 (5 %): a picture whose brightest ink is fainter has none
+GREY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R 601 luma, as Pillow's convert("L")
 # The only formats a visitor's picture is opened as. Sniffing whatever Pillow can read would let a
 # file named .png reach EPS (Ghostscript runs the file's PostScript), TIFF's many codecs, and so on.
 PICTURE_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
@@ -164,48 +167,71 @@ def restrict_pillow(formats: tuple[str, ...] = PICTURE_FORMATS, max_pixels: int 
     warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
+@dataclass(frozen=True)
+class PictureRule:
+    """How a picture is made like a data set's pictures. The page's live drawing guess follows the
+    same rule (studio/ui/static/picture_rule.js, which receives these fields in the model's meta),
+    so every step after the grey conversion works on whole 8-bit values and double-precision
+    arithmetic that JavaScript reproduces exactly: Pillow's LANCZOS in fixed point, integer sums
+    for the centre of mass, Python's round-half-even."""
+    longest: int  # the ink box's longer side, in pixels of the field
+    centre: str   # "mass": the centre of mass lands on the field's centre; "box": the box's centre
+    size: int = 28
+    ink_threshold: float = INK_THRESHOLD  # of the brightest ink: what the bounding box keeps
+    blank_below: int = BLANK_BELOW        # a picture whose brightest ink is below this has none
+    grey_weights: tuple[float, float, float] = GREY_WEIGHTS
+    resize: str = "pillow-lanczos"
+
+
+def picture_rule(dataset: str = DEFAULT_DATASET) -> PictureRule:
+    """`dataset`'s rule (data sets without one, a visitor's own, take the digit rule)."""
+    if getattr(DATASETS.get(dataset), "picture_rule", "digit") == "product":
+        return PictureRule(longest=28, centre="box")
+    return PictureRule(longest=20, centre="mass")
+
+
 def to_grey(image: Image.Image) -> np.ndarray:
-    """Grey float in [0, 1]; transparent pixels count as background, so strokes drawn on a
-    transparent canvas (alpha only) still read as ink."""
+    """Grey uint8; transparent pixels count as background, so strokes drawn on a transparent
+    canvas (alpha only) still read as ink."""
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255
-        grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.float64) / 255
+        grey = rgba[..., :3] @ np.array(GREY_WEIGHTS)
         alpha = rgba[..., 3]
         if alpha.min() < 1:  # composite onto the colour that makes the strokes stand out
             strokes = grey[alpha > 0.5]
             dark_strokes = len(strokes) == 0 or np.median(strokes) < 0.5
             grey = grey * alpha + (1.0 if dark_strokes else 0.0) * (1 - alpha)
-        return grey
-    return np.asarray(image.convert("L"), dtype=np.float32) / 255
+        return (grey * 255).round().astype(np.uint8)
+    return np.asarray(image.convert("L"), dtype=np.uint8)
 
 
 def ink(grey: np.ndarray) -> np.ndarray:
-    """Light ink on dark: invert when the border (the background) is mostly light."""
+    """Light ink on dark (uint8): invert when the border (the background) is mostly light."""
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    return 1 - grey if np.median(border) > 0.5 else grey
+    return 255 - grey if np.median(border) > 127.5 else grey
 
 
-def bounding_box(x: np.ndarray) -> tuple[int, int, int, int]:
-    """(top, bottom, left, right), exclusive ends, of the pixels above the ink threshold."""
-    rows, cols = np.nonzero(x > INK_THRESHOLD * max(x.max(), 1e-6))
-    if x.max() < 0.05 or len(rows) == 0:
+def bounding_box(x: np.ndarray, rule: PictureRule) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right), exclusive ends, of the pixels above the ink threshold (uint8 x)."""
+    brightest = int(x.max())
+    rows, cols = np.nonzero(x > rule.ink_threshold * brightest)
+    if brightest < rule.blank_below or len(rows) == 0:
         raise NoInk("the picture has no ink: draw or upload something first")
     return rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
 
 
-def fit(x: np.ndarray, longest: int) -> np.ndarray:
-    """Crop to the ink's box and scale its longer side to `longest` pixels, aspect kept."""
-    top, bottom, left, right = bounding_box(x)
+def fit(x: np.ndarray, rule: PictureRule) -> np.ndarray:
+    """Crop to the ink's box and scale its longer side to `rule.longest` pixels, aspect kept (uint8)."""
+    top, bottom, left, right = bounding_box(x, rule)
     crop = x[top:bottom, left:right]
     h, w = crop.shape
-    scale = longest / max(h, w)
+    scale = rule.longest / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    resized = Image.fromarray((crop * 255).astype(np.uint8)).resize(size, Image.LANCZOS)
-    return np.asarray(resized, dtype=np.float32) / 255
+    return np.asarray(Image.fromarray(np.ascontiguousarray(crop)).resize(size, Image.LANCZOS), dtype=np.uint8)
 
 
 def paste_at(field: np.ndarray, patch: np.ndarray, centre: tuple[float, float]) -> np.ndarray:
-    """Add `patch` into `field` so that `centre` (row, col in patch coordinates) lands on the field's centre."""
+    """Put `patch` into `field` so that `centre` (row, col in patch coordinates) lands on the field's centre."""
     top = int(round(field.shape[0] / 2 - centre[0]))
     left = int(round(field.shape[1] / 2 - centre[1]))
     h, w = patch.shape
@@ -216,16 +242,13 @@ def paste_at(field: np.ndarray, patch: np.ndarray, centre: tuple[float, float]) 
 
 
 def mnist_style(image: Image.Image, dataset: str = DEFAULT_DATASET) -> np.ndarray:
-    """A 28x28 uint8 image (light ink on black) the way `dataset` was made (its picture_rule; data
-    sets without one, a visitor's own, take the digit rule)."""
-    x = ink(to_grey(image))
-    if getattr(DATASETS.get(dataset), "picture_rule", "digit") == "product":
-        patch = fit(x, 28)
+    """A 28x28 uint8 image (light ink on black) the way `dataset` was made (its PictureRule)."""
+    rule = picture_rule(dataset)
+    patch = fit(ink(to_grey(image)), rule)
+    mass = int(patch.sum(dtype=np.int64))
+    if rule.centre == "box" or mass == 0:
         centre = (patch.shape[0] / 2, patch.shape[1] / 2)
-    else:
-        patch = fit(x, 20)
+    else:  # whole-number sums: exact, in any language
         rows, cols = np.indices(patch.shape)
-        mass = patch.sum()
-        centre = ((rows * patch).sum() / mass, (cols * patch).sum() / mass)
-    out = paste_at(np.zeros((28, 28), np.float32), patch, centre)
-    return (out.clip(0, 1) * 255).round().astype(np.uint8)
+        centre = (int((rows * patch).sum(dtype=np.int64)) / mass, int((cols * patch).sum(dtype=np.int64)) / mass)
+    return paste_at(np.zeros((rule.size, rule.size), np.uint8), patch, centre)

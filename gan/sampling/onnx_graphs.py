@@ -7,10 +7,12 @@ Each graph keeps what the PyTorch model takes, in a form ONNX and a browser can 
 - a self-conditioned one (trained on label-free modes): z [N, d + 1] alone, its mode read from
   z[0] by SelfConditioned.modes itself (written with ops ONNX has). The page picks a mode by
   setting z[0] (`mode_ratios`);
-- an inversion encoder: pictures [N, 1, 28, 28] in the generator's range (+ class weights) -> z.
+- an inversion encoder: pictures [N, 1, 28, 28] in the generator's range (+ class weights) -> z;
+- a critic (gan/judging/): pictures [N, 1, 28, 28] in [-1, 1] (+ class weights) -> logits [N].
 
 `explorer_meta` is what a page needs beside the graph: latent size, classes or modes, output
-range, the sliders' principal directions, and how a seed becomes a latent.
+range, the sliders' principal directions, how a seed becomes a latent, how a drawing is made like
+the data set's pictures (gan/data/pictures.py PictureRule) and the critic's percentile tables.
 
 The export uses torch's TorchScript-based exporter (it needs the `onnx` package): the graphs are
 plain convolutions, and it needs no onnxscript. tests/test_onnx_export.py checks every shipped
@@ -21,10 +23,12 @@ from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import asdict
 
 import torch
 import torch.nn as nn
 
+from gan.data.pictures import picture_rule
 from gan.sampling.latents import output_range
 
 OPSET = 17
@@ -60,6 +64,17 @@ class BrowserEncoder(nn.Module):
         return self.encoder.net(x)
 
 
+class BrowserCritic(nn.Module):
+    """A critic (a discriminator) that takes class weights: its label embedding accepts soft rows."""
+
+    def __init__(self, critic: nn.Module):
+        super().__init__()
+        self.critic = critic
+
+    def forward(self, pictures: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.critic(pictures, labels)
+
+
 def to_onnx(module: nn.Module, inputs: dict[str, torch.Tensor], output: str) -> bytes:
     """`module` traced on `inputs` (batch size free) as ONNX bytes."""
     module.eval()
@@ -91,13 +106,20 @@ def encoder_onnx(encoder: nn.Module) -> bytes:
     return to_onnx(BrowserEncoder(encoder), inputs, "z")
 
 
+def critic_onnx(critic: nn.Module) -> bytes:
+    inputs = {"pictures": torch.zeros(2, 1, 28, 28)}
+    if getattr(critic, "num_classes", 0):
+        inputs["labels"] = torch.eye(critic.num_classes)[:2]
+    return to_onnx(BrowserCritic(critic), inputs, "logits")
+
+
 def mode_ratios(generator: nn.Module) -> list[float]:
     """SelfConditioned.mode_ratios, for the meta the browser reads."""
     return generator.mode_ratios().tolist()
 
 
 def explorer_meta(key: str, label: str, meta: dict, generator: nn.Module, directions: torch.Tensor,
-                  has_encoder: bool) -> dict:
+                  has_encoder: bool, critic_tables: dict | None = None) -> dict:
     """What the browser explorer needs to draw this model (see the module docstring)."""
     self_conditioned = hasattr(generator, "cumulative")
     frequencies = list(meta.get("modes", {}).get("frequencies", [])) if self_conditioned else []
@@ -113,4 +135,7 @@ def explorer_meta(key: str, label: str, meta: dict, generator: nn.Module, direct
         # seed S -> torch.randn(latent_dim, generator=torch.Generator().manual_seed(S)): mt19937 and
         # torch's Box-Muller over blocks of 16 (gan/sampling/latents.py; the page ports it exactly)
         "seed_latent": "torch.randn/mt19937",
+        "picture_rule": asdict(picture_rule(meta.get("dataset", ""))),  # what the drawing guess prepares
+        # the critic's verdict as percentiles (gan/judging/verdict.py percentile), or None without a critic
+        "critic": {k: critic_tables[k] for k in ("real_quantiles", "generated_quantiles")} if critic_tables else None,
     }

@@ -16,7 +16,11 @@ from .serving import BoundedSketchpad, LenientSlider
 
 # The brush ready when the tab opens, so the first stroke draws.
 SELECT_BRUSH = ("() => setTimeout(() => { const b = document.querySelector('#drawing-canvas button[aria-label=Brush]'); "
-                "if (b && !b.classList.contains('selected')) b.click(); }, 300)")
+                "if (b && !b.classList.contains('highlight')) b.click(); }, 300)")
+# Clearing the sketchpad also drops its tool (Gradio then asks for one): the brush comes back, and
+# the live guess (studio/ui/static/drawing_guess.js) forgets the drawing.
+AFTER_CLEAR = "() => { window.ganDrawingGuess?.clear(); (" + SELECT_BRUSH + ")(); }"
+NO_RESULTS = (None, None, "", "", "")  # seen, found, latent, class, info
 
 
 @dataclass
@@ -42,11 +46,11 @@ class DrawingTab:
 def build(first_model: str | None) -> DrawingTab:
     with gr.Tab("Your drawing", id="drawing") as tab:
         with gr.Row():
-            with gr.Column(scale=1, min_width=300):
+            with gr.Column(scale=0, min_width=420):
                 canvas = BoundedSketchpad(type="pil", image_mode="RGBA", canvas_size=(280, 280), fixed_canvas=True,
-                                      brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"),
-                                      layers=False, transforms=(), label="Draw a digit (or a piece of clothing)",
-                                      elem_id="drawing-canvas")
+                                          brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"),
+                                          layers=False, transforms=(), label="Draw a digit (or a piece of clothing)",
+                                          elem_id="drawing-canvas")
                 uploaded = gr.File(file_types=["image"], type="filepath", elem_id="drawing-upload",
                                    label=f"…or upload a picture (PNG, JPEG, WebP, BMP or GIF; up to {MAX_PICTURE_MB} MB "
                                          "and 4096×4096, any colours)")
@@ -55,7 +59,9 @@ def build(first_model: str | None) -> DrawingTab:
                 steps = LenientSlider(0, MAX_STEPS, DEFAULT_STEPS, step=10, label="Optimisation steps",
                                       info="0: the encoder's first guess (instant); more: closer, slower")
                 find = gr.Button("Find in model", variant="primary", elem_id="find-drawing")
-                # The encoder's guess, redrawn in the browser after every stroke (studio/ui/static/drawing_guess.js)
+            # The encoder's guess and the critic's verdict, redrawn in the browser after every change
+            # (studio/ui/static/drawing_guess.js), beside the sketchpad they follow
+            with gr.Column(scale=0, min_width=220):
                 browser_panel("drawing_guess.js", first_model, "drawing-guess")
             with gr.Column(scale=2):
                 with gr.Row():
@@ -92,14 +98,18 @@ def wire(page, tab: DrawingTab) -> None:
     tab.canvas.input(None, None, tab.uploaded, api_name=False, js="() => null")  # in the browser: no call per stroke
     tab.uploaded.upload(lambda: None, None, tab.canvas, api_name=False)
     tab.tab.select(None, None, None, api_name=False, js=SELECT_BRUSH)
-    def picture_for_finding(canvas, uploaded):
-        path = studio.picture_file(canvas, uploaded)
-        return path, path if uploaded else None  # the upload's place shows the small copy
+    results = [tab.seen, tab.found, tab.latent, tab.klass, tab.info]
+    tab.canvas.clear(lambda: NO_RESULTS, None, results, api_name=False, js=AFTER_CLEAR)
 
-    tab.find.click(page.serve(picture_for_finding, uploaded_args=(1,)), [tab.canvas, tab.uploaded],
-                   [tab.picture, tab.uploaded], api_name=False, concurrency_limit=1) \
+    # Three steps, so that a refusal ("draw something first") is said once, as a message, and never
+    # lands as an error badge on the upload box: the picture (a hidden file) is made first, the
+    # upload's place then shows its small copy, and only then is it found.
+    tab.find.click(page.serve(studio.picture_file, uploaded_args=(1,)), [tab.canvas, tab.uploaded],
+                   [tab.picture], api_name=False, concurrency_limit=1) \
+        .success(lambda path, uploaded: path if uploaded else None, [tab.picture, tab.uploaded], [tab.uploaded],
+                 api_name=False) \
         .success(page.serve(studio.find_picture, uploaded_args=(1,)), [page.model, tab.picture, tab.steps],
-                 [tab.seen, tab.found, tab.latent, tab.klass, tab.info], api_name="invert")
+                 results, api_name="invert")
     sliders, interpolate = page.sliders, page.interpolate
     tab.to_sliders.click(send_to("sliders", NUM_DIRECTIONS), [tab.latent, tab.klass],
                          [sliders.base_latent, sliders.klass, page.tabs, *sliders.sliders], api_name=False) \

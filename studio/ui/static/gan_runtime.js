@@ -10,14 +10,18 @@ export class Unavailable extends Error {}
 const base = (path) => new URL(path, document.baseURI).href;
 let ortLoading = null;
 const metas = new Map();
-const sessions = new Map();
+const sessions = new Map(); // url -> Promise<InferenceSession>, the most recently used last
+const MAX_SESSIONS = 6; // two models' generator, encoder and critic: a visitor switching models keeps memory flat
 
 export function currentModel(element) {
   return window.ganModel || element.closest('[data-model]')?.dataset.model || element.querySelector('[data-model]')?.dataset.model;
 }
 
+// -> a function that removes the listener (a panel mounted again must not leave its old one behind)
 export function onModelChange(callback) {
-  window.addEventListener('gan-model', (event) => callback(event.detail));
+  const listener = (event) => callback(event.detail);
+  window.addEventListener('gan-model', listener);
+  return () => window.removeEventListener('gan-model', listener);
 }
 
 // The server answers 503 while its first start is still fetching the runtime: wait for it (~30 s).
@@ -62,11 +66,21 @@ export async function modelMeta(key) {
 }
 
 export async function session(ort, url) {
-  if (!sessions.has(url)) {
-    sessions.set(url, ort.InferenceSession.create(base(url), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })
-      .catch((e) => { sessions.delete(url); throw new Unavailable(`${UNAVAILABLE}: a model graph did not load (${e.message || e}).`); }));
+  let made = sessions.get(url);
+  sessions.delete(url);
+  made ??= ort.InferenceSession.create(base(url), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })
+    .catch((e) => { sessions.delete(url); throw new Unavailable(`${UNAVAILABLE}: a model graph did not load (${e.message || e}).`); });
+  sessions.set(url, made);
+  for (const [old, oldest] of sessions) { // the least recently used beyond the bound give their memory back
+    if (sessions.size <= MAX_SESSIONS) break;
+    sessions.delete(old);
+    oldest.then((s) => s.release()).catch(() => {});
   }
-  return sessions.get(url);
+  return made;
+}
+
+export function sessionCount() {
+  return sessions.size;
 }
 
 export function seedLatent(meta, seed) {
@@ -114,6 +128,25 @@ export async function encode(ort, meta, pictures, labels) {
   const feeds = { pictures: batch(ort, pictures, 784, [1, 28, 28]) };
   if (k) feeds.labels = batch(ort, labels, k);
   return (await e.run(feeds)).z.data;
+}
+
+// pictures: array of 784 floats in [-1, 1]; labels as for generate (a conditional critic). -> n logits
+export async function judge(ort, meta, pictures, labels) {
+  const c = await session(ort, meta.critic_url);
+  const feeds = { pictures: batch(ort, pictures, 784, [1, 28, 28]) };
+  if (labels) feeds.labels = batch(ort, labels, labels[0].length);
+  return (await c.run(feeds)).logits.data;
+}
+
+// gan/judging/verdict.py percentile: % of the tabled pictures scoring below value
+export function percentile(table, value) {
+  if (value <= table[0]) return 0;
+  if (value >= table[table.length - 1]) return 100;
+  let i = 1;
+  while (table[i] <= value) i++;
+  const lo = table[i - 1], hi = table[i];
+  const frac = hi === lo ? 0.5 : (value - lo) / (hi - lo);
+  return ((i - 1 + frac) / (table.length - 1)) * 100;
 }
 
 // Images as the server's to_uint8 makes them: ((x - lo) / (hi - lo)) clamped to [0, 1], * 255, rounded.
