@@ -276,26 +276,41 @@ class Studio:
             return torch.tensor(parse_latent(latent_text, m.generator.latent_dim))
         return latent_for_seeds([as_int(seed, "seed", 0, MAX_SEED)], m.generator.latent_dim)[0]
 
-    def interpolate(self, key, start_seed, end_seed, start_class=None, end_class=None, frames=16, mode="slerp",
-                    start_latent="", end_latent="") -> tuple[Image.Image, str, str]:
-        m = self.model(key)
+    def interpolation(self, m: LoadedModel, start_seed, end_seed, start_class, end_class, frames, mode,
+                      start_latent, end_latent) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The latents of an interpolation's frames, and their class weights (a class morph) or None."""
         frames = as_int(frames, "frames", 2, MAX_FRAMES)
         mode = as_choice(mode, "mode", list(MODES))
         z0, z1 = self.seed_or_latent(m, start_seed, start_latent), self.seed_or_latent(m, end_seed, end_latent)
-        path = interpolate(z0, z1, frames, mode)
-        labels = None
         a, b = self.class_index(m, start_class), self.class_index(m, end_class)
-        if a is not None:  # morph classes through soft labels: one-hot(a) -> one-hot(b)
-            k = len(m.class_names)
-            onehot = torch.eye(k)
-            labels = torch.lerp(onehot[a][None], onehot[b][None], torch.linspace(0, 1, frames)[:, None])
+        if a is None:
+            return interpolate(z0, z1, frames, mode), None
+        onehot = torch.eye(len(m.class_names))  # morph classes through soft labels: one-hot(a) -> one-hot(b)
+        return interpolate(z0, z1, frames, mode), torch.lerp(onehot[a][None], onehot[b][None],
+                                                             torch.linspace(0, 1, frames)[:, None])
+
+    def interpolate(self, key, start_seed, end_seed, start_class=None, end_class=None, frames=16, mode="slerp",
+                    start_latent="", end_latent="") -> tuple[Image.Image, str, str]:
+        m = self.model(key)
+        path, labels = self.interpolation(m, start_seed, end_seed, start_class, end_class, frames, mode,
+                                          start_latent, end_latent)
         images = generate(m.generator, path, labels)
-        strip = for_display(make_grid(images, nrow=frames), most=4)
+        strip = for_display(make_grid(images, nrow=len(path)), most=4)
         gif = self.outputs.write(gif_bytes([upscale(img, 8) for img in images]), "interpolation.gif")
 
-        cls = f", class {start_class!r} → {end_class!r}" if a is not None else ""
+        cls = f", class {start_class!r} → {end_class!r}" if labels is not None else ""
         return strip, gif, (f"{m.key}: {describe_source(start_seed, start_latent)} → {describe_source(end_seed, end_latent)}"
-                            f"{cls}, {frames} frames, {mode}")
+                            f"{cls}, {len(path)} frames, {mode}")
+
+    def interpolation_frame(self, key, start_seed, end_seed, start_class=None, end_class=None, frames=16,
+                            mode="slerp", start_latent="", end_latent="", frame=0) -> tuple[str, str | None]:
+        """One frame of that interpolation as (its latent as text, its class): what the critic and the
+        other tabs take. A frame between two classes goes with the class it is nearer to."""
+        m = self.model(key)
+        path, labels = self.interpolation(m, start_seed, end_seed, start_class, end_class, frames, mode,
+                                          start_latent, end_latent)
+        i = as_int(frame, "frame", 0, len(path) - 1)
+        return format_latent(path[i]), None if labels is None else m.class_names[int(labels[i].argmax())]
 
     def picture_file(self, canvas, uploaded) -> str:
         """The picture to find, as a small PNG of the app's own: the uploaded one (checked, decoded

@@ -1,5 +1,6 @@
 """Drive a running `python app.py` through gradio_client, as an API user would."""
 
+import numpy as np
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
@@ -16,7 +17,7 @@ def client(app_url):
 def test_named_endpoints_exist(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert {"/models", "/model_card", "/sample", "/slider_image", "/interpolate", "/invert",
-            "/neighbours", "/critic", "/sort_by_critic"} <= set(endpoints)
+            "/neighbours", "/critic", "/sort_by_critic", "/interpolation_frame"} <= set(endpoints)
 
 
 def test_models_endpoint(client):
@@ -53,6 +54,20 @@ def test_the_critic_judges_a_sample_and_a_real_image_in_percentiles_real_first(c
     assert "real test image 12" in verdict and "%" in verdict
     with pytest.raises(AppError, match="test image must lie in 0-9999"):
         client.predict("mnist-small", "a real test image", 0, None, "", 10_000, api_name="/critic")
+
+
+def test_an_interpolation_frame_is_the_strips_frame_and_goes_with_its_nearer_class(client):
+    from gan.sampling.latents import interpolate, latent_for_seeds
+    from studio.validation import parse_latent
+
+    latent, klass = client.predict("mnist-small-cond", 1, 2, "3", "3", 5, "slerp", "", "", 3, api_name="/interpolation_frame")
+    z0, z1 = latent_for_seeds([1, 2], 64)
+    expected = interpolate(z0, z1, 5, "slerp")[3]  # the path /interpolate draws its strip from
+    assert klass == "3" and np.abs(np.array(parse_latent(latent, 64)) - expected.numpy()).max() < 1e-4
+    _, nearer = client.predict("mnist-small-cond", 1, 2, "3", "8", 5, "slerp", "", "", 1, api_name="/interpolation_frame")
+    assert nearer == "3"  # class weights 0.75 '3', 0.25 '8'
+    with pytest.raises(AppError, match="frame must lie in 0-4"):
+        client.predict("mnist-small-cond", 1, 2, "3", "8", 5, "slerp", "", "", 5, api_name="/interpolation_frame")
 
 
 def test_sample_defaults_to_plain_sampling_and_critic_keep_names_its_seeds(client):

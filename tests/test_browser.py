@@ -133,6 +133,21 @@ def test_the_critic_judges_the_found_drawing_and_a_real_image_and_shows_where_it
                            timeout=60_000)
 
 
+def test_an_interpolation_frame_clicked_in_the_strip_goes_to_the_critic(page):
+    """Runs after the interpolation test (its strip, 16 frames, is on the page)."""
+    page.get_by_role("tab", name="Interpolate").click()
+    strip = page.locator("#strip-image img").first
+    box = strip.bounding_box()
+    strip.click(position={"x": box["width"] * 10.5 / 16, "y": box["height"] / 2})  # frame 10
+    page.wait_for_function("document.querySelector('#interp-frame input')?.value === '10'", timeout=20_000)
+    page.locator("#critic-verdict textarea").evaluate("(t) => { t.value = ''; }")
+    page.locator("#interp-to-critic").click()
+    page.wait_for_function("document.querySelector('#critic-verdict textarea')?.value.includes('pasted latent')",
+                           timeout=60_000)
+    assert page.locator("#critic-verdict textarea").input_value().count("%") == 2
+    assert page.locator("#critic-latent textarea").input_value().count(",") >= 15
+
+
 def test_clicking_a_grid_tile_shows_its_nearest_training_images(page):
     import time
 

@@ -1,7 +1,8 @@
 """The critic's view: the discriminator's verdict on one picture, and where it looks.
 
-Any picture the page makes can come here: a sample by seed, a latent from the sliders or a drawing
-found in the model ('Ask the critic' on those tabs), or a real test image for contrast.
+Any picture the page makes can come here: a sample by seed, a latent from the sliders, a drawing
+found in the model or an interpolation frame ('Ask the critic' on those tabs), or a real test image
+for contrast.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def build(first_classes: list[str]) -> CriticTab:
                                     allow_custom_value=True, label="Class", visible=bool(first_classes),
                                     elem_id="critic-class")
                 latent = gr.Textbox("", label="Latent (optional, replaces the seed)", lines=2, elem_id="critic-latent",
-                                    info="'Ask the critic' on Latent sliders or Your drawing puts one here")
+                                    info="'Ask the critic' on Latent sliders, Interpolate or Your drawing puts one here")
                 test_image = LenientNumber(0, precision=0, minimum=0, maximum=9999, label="Real test image (0-9999)",
                                            elem_id="critic-test-image")
                 go = gr.Button("Ask the critic", variant="primary", elem_id="critic-go")
@@ -76,3 +77,9 @@ def wire(page, tab: CriticTab) -> None:
         origin.to_critic.click(ask_with(SAMPLE), [origin.latent, origin.klass],
                                [tab.source, tab.latent, tab.klass, page.tabs], api_name=False) \
             .success(judge, [page.model, *tab.inputs], [tab.image, tab.verdict], api_name=False)
+    interpolate = page.interpolate
+    interpolate.to_critic.click(page.serve(page.studio.interpolation_frame),
+                                [page.model, *interpolate.inputs, interpolate.frame], [tab.latent, tab.klass],
+                                api_name="interpolation_frame") \
+        .success(ask_with(SAMPLE), [tab.latent, tab.klass], [tab.source, tab.latent, tab.klass, page.tabs], api_name=False) \
+        .success(judge, [page.model, *tab.inputs], [tab.image, tab.verdict], api_name=False)

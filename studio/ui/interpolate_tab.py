@@ -26,6 +26,13 @@ class InterpolateTab:
     strip: gr.Image
     gif: gr.Image
     info: gr.Textbox
+    frame: gr.Number
+    to_critic: gr.Button
+
+    @property
+    def inputs(self) -> list:
+        return [self.start_seed, self.end_seed, self.start_class, self.end_class, self.frames, self.mode,
+                self.start_latent, self.end_latent]
 
 
 def build(first_classes: list[str]) -> InterpolateTab:
@@ -53,13 +60,22 @@ def build(first_classes: list[str]) -> InterpolateTab:
                 strip = gr.Image(format="png", type="pil", label="Strip", buttons=["download"], elem_id="strip-image")
                 gif = gr.Image(type="filepath", label="Animation (GIF)", buttons=["download"], elem_id="gif-image")
                 info = gr.Textbox(label="Produced by", interactive=False)
+                with gr.Row(equal_height=True):
+                    frame = LenientNumber(0, precision=0, minimum=0, maximum=MAX_FRAMES - 1, elem_id="interp-frame",
+                                          label="Frame (0 = start; click one in the strip)")
+                    to_critic = gr.Button("Ask the critic about this frame", elem_id="interp-to-critic")
     return InterpolateTab(start_seed, end_seed, start_class, end_class, start_latent, end_latent, use_slider, frames,
-                          mode, go, strip, gif, info)
+                          mode, go, strip, gif, info, frame, to_critic)
+
+
+def clicked_frame(strip, frames, evt: gr.SelectData) -> int:
+    """The frame under a click on the strip (frames side by side, equal widths)."""
+    width = strip.width if strip is not None else 1
+    return min(int(frames) - 1, max(0, int(evt.index[0] * int(frames) // width)))
 
 
 def wire(page, tab: InterpolateTab) -> None:
     tab.use_slider.click(lambda text: text, page.sliders.latent, tab.start_latent, api_name=False)
-    tab.go.click(page.serve(page.studio.interpolate),
-                 [page.model, tab.start_seed, tab.end_seed, tab.start_class, tab.end_class, tab.frames, tab.mode,
-                  tab.start_latent, tab.end_latent],
-                 [tab.strip, tab.gif, tab.info], api_name="interpolate")
+    tab.go.click(page.serve(page.studio.interpolate), [page.model, *tab.inputs], [tab.strip, tab.gif, tab.info],
+                 api_name="interpolate")
+    tab.strip.select(clicked_frame, [tab.strip, tab.frames], tab.frame, api_name=False)
