@@ -70,6 +70,21 @@ SERVER_MOVES = """async (n) => {
   return times;
 }"""
 
+# Frame intervals while a slider is dragged for `seconds` (a move every 8 ms, as a fast mouse): how
+# long the page is blocked between frames, with or without the 64-seed grid on.
+FRAMES_WHILE_DRAGGING = """async ([selector, seconds]) => {
+  const slider = document.querySelector(selector), end = performance.now() + seconds * 1000, frames = [];
+  let last = performance.now(), moves = 0;
+  const tick = (t) => { frames.push(t - last); last = t; if (t < end) requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+  while (performance.now() < end) {
+    slider.value = String(Math.sin(moves++ / 20) * 4);
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+    await new Promise((ok) => setTimeout(ok, 8));
+  }
+  return frames.slice(2);
+}"""
+
 # A scripted drag for `seconds`: one move per display frame.
 DRAG = """async ([selector, seconds]) => {
   const slider = document.querySelector(selector), end = performance.now() + seconds * 1000;
@@ -182,9 +197,12 @@ def main() -> None:
             browser_times = page.evaluate(EXPLORER_MOVES, args.moves)
             browser_cpu = cpu_seconds(proc.pid) - cpu0
             single = page.evaluate("window.ganExplorer.stats.single.slice(1)")
+            frames_single = page.evaluate(FRAMES_WHILE_DRAGGING, ["#explorer .ge-sliders input", 5])
             page.check("#explorer .ge-grid-toggle")
-            page.evaluate(EXPLORER_MOVES, 100)
+            grid_times = page.evaluate(EXPLORER_MOVES, 100)
+            frames_grid = page.evaluate(FRAMES_WHILE_DRAGGING, ["#explorer .ge-sliders input", 5])
             grid = page.evaluate("window.ganExplorer.stats.grid.slice(1)")
+            grid_rows = page.evaluate("window.ganExplorer.stats.gridRows.slice(1)")
             page.uncheck("#explorer .ge-grid-toggle")
             calls.clear()
             drag_moves = page.evaluate(DRAG, ["#explorer .ge-sliders input", 10])
@@ -202,8 +220,10 @@ def main() -> None:
             server_calls = sum("/queue/join" in c for c in calls)
             browser.close()
 
-        print(f"compute per frame in the browser: one image {quantiles(single)}; 64-image grid {quantiles(grid)}")
-        print(f"input-to-paint, explorer (browser):   {quantiles(browser_times)}")
+        print(f"compute per frame in the browser: one image {quantiles(single)}; 64-image grid {quantiles(grid)} "
+              f"(drawn a row of 8 at a time: {quantiles(grid_rows)} per row)")
+        print(f"input-to-paint, explorer (browser):   {quantiles(browser_times)}; with the grid on {quantiles(grid_times)}")
+        print(f"frame intervals while dragging: one image {quantiles(frames_single)}; with the grid on {quantiles(frames_grid)}")
         print(f"input-to-paint, Latent sliders (server): {quantiles(server_times)}")
         print(f"10-second scripted drag: explorer {drag_moves} moves, {browser_calls} server calls; "
               f"server tab {server_drag} moves, {server_calls} queue calls")

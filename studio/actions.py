@@ -140,7 +140,7 @@ class Studio:
 
     def mode_strip(self, key) -> list[tuple[str, str]]:
         """Each discovered mode of a self-conditioned model: MODE_STRIP_SEEDS samples in a column and a
-        caption (its name and share of the data), as (PNG path, caption) for a gallery."""
+        caption (its number and share of the data), as (PNG path, caption) for a gallery."""
         m = self.model(key)
         if not m.mode_names:
             return []
@@ -149,8 +149,8 @@ class Studio:
         images = sample(m.generator, z=self.mode_latents(m, seeds, torch.arange(k).repeat_interleave(MODE_STRIP_SEEDS)))
         column = MODE_STRIP_SEEDS
         return [(self.outputs.png(make_grid(images[i * column:(i + 1) * column], nrow=1, scale=2), f"mode-{i + 1}.png"),
-                 f"{name} · {share:.1%}")
-                for i, (name, share) in enumerate(zip(m.mode_names, m.mode_shares))]
+                 f"#{i + 1} · {share:.1%}")  # short enough for a tenth of the page's width
+                for i, share in enumerate(m.mode_shares)]
 
     # --- actions ----------------------------------------------------------------------
 
@@ -181,6 +181,8 @@ class Studio:
             rows = len(seeds) // ncol
             what = f"seeds {seed}-{seed + rows - 1} (one per row) × all {ncol} {'classes' if m.class_names else 'modes'}"
             which = f"row r uses seed {seed}+r"
+            if n != len(seeds):  # whole rows only: say so, or 64 asked and 60 shown reads as a fault
+                what = f"{len(seeds)} images ({rows} whole rows of {ncol}; {n} asked), " + what
         else:
             what = f"seeds {seed}-{seed + n - 1}" if n > 1 else f"seed {seed}"
             if labels and m.mode_names:
@@ -372,7 +374,7 @@ class Studio:
                              f"{meta.get('train_seconds', 0) / 60:.1f} min on {meta.get('device', '?')}"),
                 ("file", f"`{m.path.name}`")]
         rows += metric_rows(meta.get("metrics", {}), meta["dataset"])
-        table = "| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+        table = "| Property | Value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
         grid, _ = self.sample_grid(key, 0, 100 if m.class_names else 64, 1.0, ALL_CLASSES if m.class_names else None)
         return f"**{m.label}**\n\n{table}", grid
 

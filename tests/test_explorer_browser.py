@@ -333,3 +333,166 @@ def test_a_self_conditioned_model_offers_its_modes(shipped_app, browser):
     page.select_option("#explorer .ge-class", index=3)
     page.wait_for_function("document.querySelector('#explorer .ge-caption').textContent.includes(', mode 3,')")
     page.close()
+
+
+# --- the page's rough edges (#44): each test failed on the page before its fix -----------------------
+
+def pick_model(page, key: str) -> None:
+    models = json.load(urllib.request.urlopen(page.url + "explorer/models.json"))
+    page.locator("#model input").click()
+    page.get_by_role("option", name=next(m["label"] for m in models if m["name"] == key), exact=True).click()
+
+
+def test_without_webassembly_each_part_names_itself_and_says_what_still_works(shipped_app, browser):
+    page = open_tab(browser, shipped_app, "Explore (runs in your browser)", init_script="delete window.WebAssembly;")
+    page.wait_for_function("document.querySelector('#explorer .gan-explorer')?.dataset.state === 'unavailable'",
+                           timeout=60_000)
+    page.click("#explore-to-sliders")  # nothing to send: the explorer's own words, not Your drawing's
+    page.wait_for_selector("text=the in-browser explorer is not running", timeout=20_000)
+    assert page.locator("text=find a picture in the model first").count() == 0
+    page.get_by_role("tab", name="Your drawing").click()
+    page.wait_for_function("document.querySelector('#drawing-guess [data-mounted]')?.dataset.state === 'unavailable'",
+                           timeout=60_000)
+    said = page.inner_text("#drawing-guess .dg-status")
+    assert said.startswith("The live guess cannot run here: this browser has no WebAssembly.") and "explorer" not in said
+    assert "Find in model" in said
+    page.close()
+
+
+def test_the_words_match_what_the_page_does(shipped_app, browser):
+    page = open_tab(browser, shipped_app, "Explore (runs in your browser)")
+    explorer_ready(page)
+    assert page.get_attribute("#explorer .ge-sliders input", "step") == "0.1"  # as the server's sliders
+    page.get_by_role("tab", name="Latent sliders").click()
+    assert "Explore" in page.inner_text("#slider-base-latent")  # it hands latents here too
+    page.get_by_role("tab", name="Sample").click()
+    page.locator("#generate").click()  # 64 images, All classes: 6 whole rows of 10, and it says so
+    page.wait_for_function("document.querySelector('#sample-info textarea')?.value.includes('whole rows')", timeout=60_000)
+    assert "60 images (6 whole rows of 10; 64 asked)" in page.input_value("#sample-info textarea")
+    page.close()
+
+
+def test_play_and_the_train_buttons_show_what_they_can_do(shipped_app, browser):
+    page = open_tab(browser, shipped_app, "Explore (runs in your browser)")
+    explorer_ready(page)
+    page.click("#explorer .ge-play")
+    assert page.inner_text("#explorer .ge-play") == "Pause"
+    pick_model(page, "mnist-dcgan")  # a new model: nothing plays, so the button offers Play
+    page.wait_for_function("window.ganExplorer.meta?.name === 'mnist-dcgan'", timeout=60_000)
+    assert page.inner_text("#explorer .ge-play") == "Play" and not page.evaluate("window.ganExplorer.playing")
+    page.get_by_role("tab", name="Train").click()  # no run yet: Stop and Resume cannot act, and look it
+    page.wait_for_selector("#train-stop", timeout=20_000)
+    assert page.locator("#train-stop").is_disabled() and page.locator("#train-resume").is_disabled()
+    assert page.locator("#train-start").is_enabled()
+    page.close()
+
+
+def test_the_layout_shows_whole_pictures_and_the_guess_beside_the_sketchpad(shipped_app, browser):
+    page = open_tab(browser, shipped_app, "Sample")
+    pick_model(page, "fashion-dcgan-modes")
+    page.wait_for_selector("#mode-strip img", timeout=60_000)
+    page.wait_for_function("[...document.querySelectorAll('#mode-strip img')].every((i) => i.complete && i.naturalWidth)")
+    shown = page.evaluate("""() => { const strip = document.querySelector('#mode-strip').getBoundingClientRect();
+        return [...document.querySelectorAll('#mode-strip img')].map((i) => { const r = i.getBoundingClientRect();
+          const scale = Math.min(r.width / i.naturalWidth, r.height / i.naturalHeight);
+          return { inside: r.left >= strip.left - 1 && r.right <= strip.right + 1, fit: getComputedStyle(i).objectFit,
+                   drawnW: i.naturalWidth * scale, boxW: r.width }; }); }""")
+    assert len(shown) >= 10 and all(s["inside"] for s in shown)  # every column on the page, the 10th too
+    assert all(s["fit"] == "contain" for s in shown)  # each column of samples whole, not cropped to a square
+    captions = page.evaluate("[...document.querySelectorAll('#mode-strip .caption-label, #mode-strip figcaption')]"
+                             ".map((c) => c.scrollWidth <= c.clientWidth + 1)")
+    assert captions and all(captions)  # "#10 · 5.0%" is not cut
+    page.screenshot(path=str(ARTIFACTS / "mode-strip.png"), full_page=True)
+
+    page.get_by_text("Model card", exact=True).click()
+    page.wait_for_selector("table th", timeout=60_000)
+    headers = page.evaluate("[...document.querySelectorAll('table th')].map((th) => th.innerText.trim())")
+    assert headers and all(headers)  # no empty header row above the card
+
+    page.get_by_role("tab", name="Your drawing").click()
+    page.wait_for_selector("#drawing-guess .dg-image", timeout=60_000)
+    pad = page.locator("#drawing-canvas").bounding_box()
+    guess = page.locator("#drawing-guess .dg-image").bounding_box()
+    assert guess["x"] >= pad["x"] + pad["width"] - 5 and guess["y"] < pad["y"] + pad["height"]  # beside it
+    assert guess["y"] - pad["y"] < 150  # level with the sketchpad's top: in view whenever the sketchpad is
+    page.close()
+
+
+def test_the_grid_is_drawn_a_row_at_a_time_and_a_move_is_painted_before_it_finishes(shipped_app, browser):
+    page = open_tab(browser, shipped_app, "Explore (runs in your browser)")
+    explorer_ready(page)
+    page.check("#explorer .ge-grid-toggle")
+    page.wait_for_function("window.ganExplorer.stats.grid.length >= 1", timeout=30_000)
+    order = page.evaluate("""async () => {
+        const e = window.ganExplorer, s = e.sliders[0], seen = [];
+        e.root.addEventListener('gan-painted', () => seen.push(['image', e.stats.gridRows.length]));
+        e.root.addEventListener('gan-grid-painted', () => seen.push(['grid', e.stats.gridRows.length]));
+        const rows0 = e.stats.gridRows.length;
+        s.value = '2'; s.dispatchEvent(new Event('input', { bubbles: true }));
+        await new Promise((ok) => setTimeout(ok, 0));
+        s.value = '3'; s.dispatchEvent(new Event('input', { bubbles: true }));  // a move while the grid draws
+        await new Promise((ok) => e.root.addEventListener('gan-grid-painted', ok, { once: true }));
+        return { seen, rows0 }; }""")
+    seen, rows0 = order["seen"], order["rows0"]
+    images = [rows for what, rows in seen if what == "image"]
+    assert len(images) == 2 and images[1] - rows0 < 8  # the second move was painted before the grid was done
+    assert seen[-1][0] == "grid" and seen[-1][1] - rows0 >= 8  # the grid, in rows of 8 seeds
+    grid = shown_pixels(page, "#explorer .ge-grid").reshape(224, 224)
+    assert all(grid[r * 28:(r + 1) * 28].std() > 10 for r in range(8))  # every row drawn
+    page.close()
+
+
+def test_model_switches_keep_the_browser_bounded_and_errors_read_as_one_sentence(shipped_app, browser):
+    counting = """window.ganModelListeners = 0; const add = window.addEventListener, remove = window.removeEventListener;
+    window.addEventListener = function (type, ...rest) { if (type === 'gan-model') window.ganModelListeners++; return add.call(this, type, ...rest); };
+    window.removeEventListener = function (type, ...rest) { if (type === 'gan-model') window.ganModelListeners--; return remove.call(this, type, ...rest); };"""
+    page = open_tab(browser, shipped_app, "Explore (runs in your browser)", init_script=counting)
+    explorer_ready(page)
+    page.get_by_role("tab", name="Your drawing").click()
+    page.wait_for_function("document.querySelector('#drawing-guess [data-mounted]')?.dataset.state === 'ready'",
+                           timeout=READY_S * 1000)
+    listeners = page.evaluate("window.ganModelListeners")
+    assert listeners == 2  # the explorer's and the guess's
+    for again in ("explorer.js", "drawing_guess.js"):  # a panel mounted again replaces its old self
+        page.evaluate(f"""async () => {{ const m = await import(new URL('explorer/static/{again}', document.baseURI).href);
+            const el = document.createElement('div'); el.innerHTML = '<div data-model="mnist-dcgan"></div>';
+            document.body.append(el); m.mount(el, 'x'); }}""")
+    assert page.evaluate("window.ganModelListeners") == listeners
+    page.get_by_role("tab", name="Explore (runs in your browser)").click()
+    nodes = []
+    for i, key in enumerate(["mnist-dcgan", "fashion-dcgan", "mnist-dcgan-cond", "fashion-dcgan-cond"] * 4):
+        pick_model(page, key)
+        page.wait_for_function(f"window.ganExplorer.meta?.name === '{key}'", timeout=60_000)
+        nodes.append(page.evaluate("document.getElementsByTagName('*').length"))
+    sessions = page.evaluate("""async () => (await import(new URL('explorer/static/gan_runtime.js', document.baseURI).href)).sessionCount()""")
+    assert sessions <= 6  # graphs of models left behind are released
+    assert nodes[-1] - nodes[3] < 100, nodes  # no growth with every switch
+
+    page.evaluate("""() => { const e = window.ganExplorer; e.ort = { Tensor: e.ort.Tensor, InferenceSession: null };
+        e.meta = { ...e.meta, generator_url: 'explorer/graphs/missing.onnx' }; e.request(); }""")
+    page.wait_for_function("window.ganExplorer.root.dataset.state === 'unavailable'")  # the panel mounted last
+    said = page.evaluate("window.ganExplorer.$('.ge-status').textContent")
+    assert said.startswith("The in-browser explorer cannot run here: ") and said.count(". ") == 1, said
+    page.close()
+
+
+def test_an_older_guess_never_overwrites_a_newer_one(shipped_app, browser):
+    page = open_tab(browser, shipped_app, "Your drawing")
+    page.wait_for_function("document.querySelector('#drawing-guess [data-mounted]')?.dataset.state === 'ready'",
+                           timeout=READY_S * 1000)
+    got = page.evaluate("""async () => {
+        const g = window.ganDrawingGuess;
+        const drawn = (lines) => { const c = document.createElement('canvas'); c.width = c.height = 280;
+          const x = c.getContext('2d'); x.fillStyle = '#fff'; x.fillRect(0, 0, 280, 280); x.lineWidth = 12; x.lineCap = 'round';
+          for (const [a, b, cc, d] of lines) { x.beginPath(); x.moveTo(a, b); x.lineTo(cc, d); x.stroke(); }
+          return new Promise((ok) => c.toBlob(ok)); };
+        const busy = await drawn(Array.from({ length: 60 }, (_, i) => [20 + 4 * i, 20, 260 - 4 * i, 260]));
+        const one = await drawn([[140, 40, 140, 240]]);
+        const before = g.guesses;
+        g.received(busy); g.received(one);  // the newer picture arrives while the older is still decoded
+        while (g.guesses === before || g.running) await new Promise((ok) => setTimeout(ok, 20));
+        return { input: Array.from(g.input), status: g.$('.dg-status').textContent }; }""")
+    one = np.array(got["input"]).reshape(28, 28)
+    cols = np.nonzero(one.max(0) > 50)[0]
+    assert len(cols) <= 6  # the thin vertical line, not the dense older picture
+    page.close()

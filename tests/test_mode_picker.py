@@ -55,7 +55,7 @@ def test_any_mode_is_the_old_default_and_all_modes_is_one_column_per_mode(studio
 def test_the_mode_strip_shows_every_mode_with_its_share(studio):
     strip = studio.mode_strip(MODES_MODEL)
     m = studio.model(MODES_MODEL)
-    assert len(strip) == len(m.mode_names) and strip[0][1].startswith("mode 1 · ")
+    assert len(strip) == len(m.mode_names) and strip[0][1].startswith("#1 · ")
     assert abs(sum(m.mode_shares) - 1) < 1e-3 and m.mode_shares[0] >= m.mode_shares[-1]
     assert Image.open(strip[0][0]).size[1] > Image.open(strip[0][0]).size[0]  # a column of samples
     assert studio.mode_strip("mnist-dcgan") == []

@@ -82,10 +82,14 @@ def build(first_model: str | None) -> DrawingTab:
                       to_start, to_end, neighbours, to_critic)
 
 
-def send_to(tab: str, n_resets: int = 0):
+FIND_FIRST = "find a picture in the model first"
+
+
+def send_to(tab: str, n_resets: int = 0, nothing_yet: str = FIND_FIRST):
+    """A hand-off of a latent (and class) to another tab; `nothing_yet`: what to say when there is none."""
     def handoff(latent, class_name):
         if not latent:
-            raise gr.Error("find a picture in the model first", print_exception=False)
+            raise gr.Error(nothing_yet, print_exception=False)
         return (latent, class_name or gr.update(), gr.Tabs(selected=tab)) + (0.0,) * n_resets
     return handoff
 

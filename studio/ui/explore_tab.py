@@ -13,6 +13,9 @@ from ..registry import NUM_DIRECTIONS
 from .drawing_tab import send_to
 from .in_browser import ANNOUNCE_MODEL, browser_panel
 
+# With the explorer not running (no WebAssembly, or still loading) there is no latent to hand over.
+NO_EXPLORER = ("the in-browser explorer is not running, so it has no latent to send: "
+               "use the Latent sliders and Interpolate tabs directly")
 EXPLORER_STATE = "() => { const e = window.ganExplorer; return e && e.meta ? [e.$('.ge-latent').value, e.className()] : ['', '']; }"
 
 
@@ -43,11 +46,11 @@ def wire(page, tab: ExploreTab) -> None:
     page.model.change(None, page.model, None, js=ANNOUNCE_MODEL, api_name=False)
     sliders, interpolate = page.sliders, page.interpolate
     serve_sliders = page.serve(page.studio.slider_image)
-    tab.to_sliders.click(send_to("sliders", NUM_DIRECTIONS), [tab.latent, tab.klass],
+    tab.to_sliders.click(send_to("sliders", NUM_DIRECTIONS, NO_EXPLORER), [tab.latent, tab.klass],
                          [sliders.base_latent, sliders.klass, page.tabs, *sliders.sliders], api_name=False,
                          js=EXPLORER_STATE) \
         .success(serve_sliders, [page.model, *sliders.inputs], sliders.outputs, api_name=False)
-    tab.to_start.click(send_to("interpolate"), [tab.latent, tab.klass],
+    tab.to_start.click(send_to("interpolate", 0, NO_EXPLORER), [tab.latent, tab.klass],
                        [interpolate.start_latent, interpolate.start_class, page.tabs], api_name=False, js=EXPLORER_STATE)
-    tab.to_end.click(send_to("interpolate"), [tab.latent, tab.klass],
+    tab.to_end.click(send_to("interpolate", 0, NO_EXPLORER), [tab.latent, tab.klass],
                      [interpolate.end_latent, interpolate.end_class, page.tabs], api_name=False, js=EXPLORER_STATE)

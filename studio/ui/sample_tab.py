@@ -57,8 +57,10 @@ def build(first_choices: list[str]) -> SampleTab:
                 grid = gr.Image(format="png", type="pil", label="Samples", buttons=["download", "fullscreen"],
                                 elem_id="sample-image")
                 info = gr.Textbox(label="Produced by", interactive=False, elem_id="sample-info")
-                modes = gr.Gallery(label="Modes this model found in its data without labels (click one to sample it)",
-                                   columns=10, height="auto", allow_preview=False, visible=False, elem_id="mode-strip")
+        # The whole page's width, each column of samples shown whole (a gallery crops to squares by default)
+        modes = gr.Gallery(label="Modes this model found in its data without labels (click one to sample it)",
+                           columns=10, height="auto", allow_preview=False, visible=False, elem_id="mode-strip",
+                           object_fit="contain")
     return SampleTab(seed, new_seed, n, truncation, klass, critic_keep, go, sort, grid, info, modes)
 
 

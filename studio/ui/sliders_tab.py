@@ -46,7 +46,7 @@ def build(first_classes: list[str]) -> SlidersTab:
                                     allow_custom_value=True, label="Class", visible=bool(first_classes))
                 base_latent = gr.Textbox("", label="Start from a latent (optional, overrides the base seed)",
                                          lines=2, elem_id="slider-base-latent",
-                                         info="'Edit in Latent sliders' on Your drawing puts its latent here")
+                                         info="'Edit on the server' on Explore and 'Edit in Latent sliders' on Your drawing put their latent here")
                 basis = gr.Radio(list(BASES), value="principal", label="Slider directions",
                                  info="principal: strongest visual changes (PCA); raw: first latent dims")
                 sliders = [LenientSlider(-MAX_SLIDER / 2, MAX_SLIDER / 2, 0.0, step=0.1, label=f"Direction {i + 1}",

@@ -55,8 +55,9 @@ def build(trainer, training_off: str) -> TrainTab | None:
                                       f"at least {MIN_IMAGES})", elem_id="train-limit")
                 with gr.Row():
                     start = gr.Button("Start", variant="primary", elem_id="train-start")
-                    stop = gr.Button("Stop", variant="stop", elem_id="train-stop")
-                    resume = gr.Button("Resume", elem_id="train-resume")
+                    # live only when they can act: Stop while a run goes, Resume after one stopped or crashed
+                    stop = gr.Button("Stop", variant="stop", elem_id="train-stop", interactive=False)
+                    resume = gr.Button("Resume", elem_id="train-resume", interactive=False)
                 message = gr.Textbox(label="Run", interactive=False, elem_id="train-message")
             with gr.Column(scale=2):
                 progress = gr.HTML(elem_id="train-progress")
@@ -84,12 +85,14 @@ def wire(page, tab: TrainTab, trainer) -> None:
         running = status.state in ("running", "evaluating", "preparing")
         picker = gr.Dropdown(choices=registry.choices()) if status.model_key else gr.update()
         return (status.message, progress_html(status), grid_path, loss_rows(status), score_rows(status),
-                gr.Slider(maximum=max(last, 1), value=at), gr.Timer(active=running), picker)
+                gr.Slider(maximum=max(last, 1), value=at), gr.Timer(active=running), picker,
+                gr.Button(interactive=status.state == "running"),
+                gr.Button(interactive=status.state in ("stopped", "crashed")))
 
     def on_film(film_value):  # moved to the end: follow the run again
         return (*show(film_value, False), film_value >= len(trainer.status().grids) - 1)
 
-    shown = [tab.message, tab.progress, tab.grid, tab.losses, tab.tug, tab.film, timer, page.model]
+    shown = [tab.message, tab.progress, tab.grid, tab.losses, tab.tug, tab.film, timer, page.model, tab.stop, tab.resume]
 
     def on_start(data, recipe, conditional, steps, images_zip, limit, request: gr.Request):  # API names
         return trainer.start(data, recipe, conditional, steps, images_zip, who_is(request), limit)
@@ -103,7 +106,8 @@ def wire(page, tab: TrainTab, trainer) -> None:
                             api_name="train_start")
     start.then(lambda: None, None, tab.zip, api_name=False)
     start.success(show, None, shown, api_name=False)
-    tab.stop.click(page.serve(trainer.stop), None, tab.message, api_name="train_stop")
+    tab.stop.click(page.serve(trainer.stop), None, tab.message, api_name="train_stop") \
+        .success(show, None, shown, api_name=False)
     tab.resume.click(page.serve(on_resume), None, tab.message, api_name="train_resume") \
         .success(show, None, shown, api_name=False)
     timer.tick(show, [tab.film, following], shown, api_name=False, show_progress="hidden")

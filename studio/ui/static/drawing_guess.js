@@ -82,9 +82,9 @@ class DrawingGuess {
       if (turn !== this.turn) return;
       this.meta = meta;
       this.root.dataset.state = 'ready';
-      this.guess(this.picture);
+      this.schedule();
     } catch (e) {
-      if (turn === this.turn) this.status(e instanceof rt.Unavailable ? e.message : `${rt.UNAVAILABLE}: ${e.message || e}`, true);
+      if (turn === this.turn) this.status(rt.problem('The live guess', e, '"Find in model" still works.'), true);
     }
   }
 
@@ -106,11 +106,32 @@ class DrawingGuess {
     const turn = ++this.turn;
     try {
       const picture = await pixelsOf(blob);
-      if (turn !== this.turn) return;
+      if (turn !== this.turn) return; // a newer picture arrived while this one was decoded
       this.picture = picture;
-      await this.guess(picture, turn);
+      this.schedule();
     } catch (e) {
-      if (turn === this.turn) this.status(`The live guess failed (${e.message || e}); "Find in model" still works.`, true);
+      if (turn === this.turn) this.status(rt.problem('The live guess', e, '"Find in model" still works.'), true);
+    }
+  }
+
+  // One guess at a time (a graph runs one call at a time); pictures that arrive meanwhile coalesce
+  // into one more guess of the newest.
+  schedule() {
+    this.wanted = true;
+    if (!this.running) this.drain();
+  }
+
+  async drain() {
+    this.running = true;
+    try {
+      while (this.wanted) {
+        this.wanted = false;
+        await this.guess(this.picture, this.turn);
+      }
+    } catch (e) {
+      this.status(rt.problem('The live guess', e, '"Find in model" still works.'), true);
+    } finally {
+      this.running = false;
     }
   }
 
@@ -120,7 +141,7 @@ class DrawingGuess {
     const t0 = performance.now();
     const input = prepare(picture.rgba, picture.width, picture.height, meta.picture_rule);
     this.input = input; // what the encoder sees: the same bytes "Find in model" prepares
-    if (!input) { this.show(null); return; }
+    if (!input) { this.show(null); this.guesses++; return; }
     const [lo, hi] = meta.output_range;
     const k = meta.classes.length, m = meta.modes.length, candidates = Math.max(1, k || m);
     const x = Float32Array.from(input, (v) => lo + (v / 255) * (hi - lo)); // the model's output range

@@ -7,6 +7,10 @@ import * as rt from './gan_runtime.js';
 const MAX_SEED = 2147483647;
 const RANGE = 5; // as the server's sliders (studio/validation.py MAX_SLIDER / 2)
 const GRID = 64;
+const GRID_COLUMNS = 8;
+const ROW_AT_ONCE = 8; // the grid is drawn a row of 8 seeds per step (~10 ms), so no frame waits for all 64
+const PART = 'The in-browser explorer';
+const ELSEWHERE = 'Every other tab works as before.';
 
 const MARKUP = `
 <div class="ge-status" role="status">Loading the in-browser runtime…</div>
@@ -104,7 +108,9 @@ class Explorer {
     this.root = element;
     this.version = version;
     this.offsets = new Float32Array(8);
-    this.stats = { single: [], grid: [], paints: 0 };
+    this.stats = { single: [], grid: [], gridRows: [], paints: 0 };
+    this.gridDrawn = null; // what the grid's rows show: the recipe they were drawn for
+    this.animTurn = 0;
     this.pending = false;
     this.busy = false;
     this.playing = false;
@@ -130,14 +136,15 @@ class Explorer {
   }
 
   async load(key) {
-    if (!key) return this.fail(`${rt.UNAVAILABLE}: no model is loaded.`);
+    if (!key) return this.fail(rt.problem(PART, 'no model is loaded', ELSEWHERE));
+    this.stopPlaying();
     try {
       this.ort = await rt.loadRuntime(this.version, (text) => { this.$('.ge-status').textContent = text; });
       const meta = await rt.modelMeta(key);
       await rt.session(this.ort, meta.generator_url);
       this.meta = meta;
     } catch (e) {
-      return this.fail(e instanceof rt.Unavailable ? e.message : `${rt.UNAVAILABLE}: ${e.message || e}. Every other tab works as before.`);
+      return this.fail(rt.problem(PART, e, ELSEWHERE));
     }
     this.configure();
     this.$('.ge-status').textContent = `${this.meta.label}: drawn in your browser by onnxruntime-web (WebAssembly); nothing is sent to the server while you explore.`;
@@ -157,7 +164,7 @@ class Explorer {
     for (let i = 0; i < 8; i++) {
       const row = document.createElement('label');
       row.className = 'ge-slider';
-      row.innerHTML = `<span>Direction ${i + 1}</span><input type="range" min="-${RANGE}" max="${RANGE}" step="0.01" value="0" data-index="${i}"><output>0</output>`;
+      row.innerHTML = `<span>Direction ${i + 1}</span><input type="range" min="-${RANGE}" max="${RANGE}" step="0.1" value="0" data-index="${i}"><output>0</output>`;
       box.append(row);
       this.sliders.push(row.querySelector('input'));
     }
@@ -194,7 +201,7 @@ class Explorer {
     }));
     this.$('.ge-seed').addEventListener('input', redraw);
     this.$('.ge-class').addEventListener('change', redraw);
-    this.$('.ge-grid-toggle').addEventListener('change', (e) => { this.$('.ge-grid').hidden = !e.target.checked; redraw(); });
+    this.$('.ge-grid-toggle').addEventListener('change', (e) => { this.$('.ge-grid').hidden = !e.target.checked; this.gridDrawn = null; redraw(); });
     this.$('.ge-random').addEventListener('click', () => { this.$('.ge-seed').value = Math.floor(Math.random() * 1000000); redraw(); });
     this.$('.ge-reset').addEventListener('click', () => this.setOffsets(new Float32Array(8)));
     for (const which of ['.ge-pad-x', '.ge-pad-y']) this.$(which).addEventListener('change', () => this.drawPad());
@@ -277,29 +284,50 @@ class Explorer {
     try {
       const seed = this.seed(), choice = this.choice();
       const z = this.latent(seed);
-      let t0 = performance.now();
+      const t0 = performance.now();
       const image = await rt.generate(this.ort, this.meta, [z], [this.labelFor(choice)]);
       const bytes = rt.toBytes(this.meta, image);
       rt.paint(this.$('.ge-image'), bytes);
       this.stats.single.push(performance.now() - t0);
       this.lastBytes = bytes;
       this.lastLatent = z;
-      if (!this.$('.ge-grid').hidden) {
-        t0 = performance.now();
-        const latents = Array.from({ length: GRID }, (_, i) => this.latent(Math.min(MAX_SEED, seed + i)));
-        const grid = await rt.generate(this.ort, this.meta, latents, latents.map(() => this.labelFor(choice)));
-        rt.paint(this.$('.ge-grid'), rt.toBytes(this.meta, grid), 8);
-        this.stats.grid.push(performance.now() - t0);
-      }
       this.caption(seed, choice, z);
       this.stats.paints += 1;
       this.root.dispatchEvent(new CustomEvent('gan-painted', { detail: { at: performance.now(), input: this.stats.lastInput } }));
+      if (!this.$('.ge-grid').hidden) await this.drawGrid(seed, choice);
     } catch (e) {
-      this.fail(`${rt.UNAVAILABLE}: ${e.message || e}. Every other tab works as before.`);
+      this.fail(rt.problem(PART, e, ELSEWHERE));
     } finally {
       this.busy = false;
       if (this.pending) this.request();
     }
+  }
+
+  // The 64 seeds a row at a time, yielding to the browser between rows: a new move is drawn in the
+  // single image at once, and the grid catches up row by row (each render draws at least one row, so
+  // a long drag still refreshes it, top to bottom, in turn).
+  async drawGrid(seed, choice) {
+    const recipe = `${this.meta.name}|${seed}|${choice}|${Array.from(this.offsets).join(',')}`;
+    if (this.gridDrawn?.recipe !== recipe) this.gridDrawn = { recipe, rows: new Set(), next: this.gridDrawn?.next || 0 };
+    const drawn = this.gridDrawn, rows = GRID / ROW_AT_ONCE;
+    const t0 = performance.now();
+    while (drawn.rows.size < rows) {
+      let row = drawn.next % rows;
+      while (drawn.rows.has(row)) row = (row + 1) % rows;
+      const tr = performance.now();
+      const latents = Array.from({ length: ROW_AT_ONCE }, (_, i) => this.latent(Math.min(MAX_SEED, seed + row * ROW_AT_ONCE + i)));
+      const images = await rt.generate(this.ort, this.meta, latents, latents.map(() => this.labelFor(choice)));
+      if (this.gridDrawn !== drawn) return; // the model changed meanwhile
+      rt.paint(this.$('.ge-grid'), rt.toBytes(this.meta, images), GRID_COLUMNS, row * ROW_AT_ONCE, GRID);
+      this.stats.gridRows.push(performance.now() - tr);
+      drawn.rows.add(row);
+      drawn.next = row + 1;
+      if (this.pending) return; // a newer move: draw it first
+      await new Promise((ok) => setTimeout(ok, 0));
+      if (this.pending) return;
+    }
+    this.stats.grid.push(performance.now() - t0);
+    this.root.dispatchEvent(new CustomEvent('gan-grid-painted'));
   }
 
   // The recipe in the words the server's Latent sliders tab uses, and the latent any server tab takes.
@@ -336,28 +364,48 @@ class Explorer {
     }
   }
 
-  async drawInterpolation({ z0, z1, a, b }, t) {
+  async drawInterpolation({ z0, z1, a, b }, t, turn = this.animTurn) {
     const label = this.meta.classes.length ? a.map((v, i) => v + (b[i] - v) * t) : null;
     const image = await rt.generate(this.ort, this.meta, [slerp(z0, z1, t)], [label]);
+    if (turn !== this.animTurn) return; // a newer model or play has taken over
     rt.paint(this.$('.ge-anim'), rt.toBytes(this.meta, image));
     this.$('.ge-anim-caption').textContent = `t = ${t.toFixed(2)} (slerp)`;
   }
 
+  stopPlaying() {
+    this.playing = false;
+    this.animTurn++;
+    this.$('.ge-play').textContent = 'Play';
+  }
+
   togglePlay() {
-    if (this.playing) { this.playing = false; this.$('.ge-play').textContent = 'Play'; return; }
+    if (this.playing) return this.stopPlaying();
     const ends = this.ends();
     if (!ends) return;
     this.playing = true;
+    const turn = ++this.animTurn;
     this.$('.ge-play').textContent = 'Pause';
     const start = performance.now();
     const frame = async () => {
-      if (!this.playing) return;
+      if (!this.playing || turn !== this.animTurn) return;
       const period = Number(this.$('.ge-speed').value) * 1000;
       const phase = ((performance.now() - start) % (2 * period)) / period;
-      await this.drawInterpolation(ends, phase <= 1 ? phase : 2 - phase); // there and back
+      try {
+        await this.drawInterpolation(ends, phase <= 1 ? phase : 2 - phase, turn); // there and back
+      } catch (e) {
+        this.stopPlaying();
+        this.$('.ge-anim-caption').textContent = rt.problem('The interpolation', e, 'Press Play to try again.');
+        return;
+      }
       requestAnimationFrame(frame);
     };
     requestAnimationFrame(frame);
+  }
+
+  dispose() {
+    this.stopPlaying();
+    this.unsubscribe?.();
+    this.meta = null;
   }
 }
 
@@ -365,10 +413,11 @@ export function mount(element, version) {
   if (element.dataset.mounted) return element.explorer;
   element.dataset.mounted = '1';
   const model = rt.currentModel(element);
+  window.ganExplorer?.dispose(); // a panel mounted again replaces the old one, listeners and all
   const explorer = new Explorer(element, version);
   element.explorer = explorer;
   window.ganExplorer = explorer;
   explorer.load(model);
-  rt.onModelChange((key) => { explorer.playing = false; explorer.load(key); });
+  explorer.unsubscribe = rt.onModelChange((key) => explorer.load(key));
   return explorer;
 }

@@ -3,8 +3,8 @@
 
 import { latentForSeed } from './seeded_latents.js';
 
-export const UNAVAILABLE = 'The in-browser explorer cannot run here';
-
+// Why a part of the page that runs in the browser cannot: the message is the reason only, and each
+// part says which part it is (the explorer, the live drawing guess).
 export class Unavailable extends Error {}
 
 const base = (path) => new URL(path, document.baseURI).href;
@@ -36,7 +36,7 @@ async function runtimeReady(folder, onWait) {
 
 export async function loadRuntime(version, onWait) {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function') {
-    throw new Unavailable(`${UNAVAILABLE}: this browser has no WebAssembly. Every other tab works as before.`);
+    throw new Unavailable('this browser has no WebAssembly');
   }
   ortLoading ??= (async () => {
     const folder = base(`explorer/runtime/${version}/`);
@@ -46,7 +46,7 @@ export async function loadRuntime(version, onWait) {
       ort = await import(folder + 'ort.wasm.min.mjs');
     } catch (e) {
       ortLoading = null; // the server may still be fetching it: a later try can succeed
-      throw new Unavailable(`${UNAVAILABLE}: its runtime could not be loaded from the server. Every other tab works as before.`);
+      throw new Unavailable('its runtime could not be loaded from the server');
     }
     ort.env.wasm.numThreads = 1; // one image takes ~1 ms; threads would need cross-origin isolation for nothing
     ort.env.wasm.wasmPaths = folder;
@@ -58,7 +58,7 @@ export async function loadRuntime(version, onWait) {
 export async function modelMeta(key) {
   if (!metas.has(key)) {
     metas.set(key, fetch(base(`explorer/models/${encodeURIComponent(key)}.json`)).then((r) => {
-      if (!r.ok) { metas.delete(key); throw new Unavailable(`${UNAVAILABLE}: the model ${key} could not be loaded (${r.status}).`); }
+      if (!r.ok) { metas.delete(key); throw new Unavailable(`the model ${key} could not be loaded (${r.status})`); }
       return r.json();
     }));
   }
@@ -69,7 +69,7 @@ export async function session(ort, url) {
   let made = sessions.get(url);
   sessions.delete(url);
   made ??= ort.InferenceSession.create(base(url), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })
-    .catch((e) => { sessions.delete(url); throw new Unavailable(`${UNAVAILABLE}: a model graph did not load (${e.message || e}).`); });
+    .catch((e) => { sessions.delete(url); throw new Unavailable(`a model graph did not load (${e.message || e})`); });
   sessions.set(url, made);
   for (const [old, oldest] of sessions) { // the least recently used beyond the bound give their memory back
     if (sessions.size <= MAX_SESSIONS) break;
@@ -77,6 +77,12 @@ export async function session(ort, url) {
     oldest.then((s) => s.release()).catch(() => {});
   }
   return made;
+}
+
+// One sentence for whatever went wrong, named by the part of the page it happened in.
+export function problem(part, error, rest) {
+  const why = String(error?.message || error || 'an unknown error').replace(/[.\s]+$/, '');
+  return `${part} cannot run here: ${why}. ${rest}`;
 }
 
 export function sessionCount() {
@@ -159,26 +165,23 @@ export function toBytes(meta, images) {
   return out;
 }
 
-// Paint n 28x28 grey images into `canvas` as a grid of `columns` (the canvas is sized to fit; CSS scales it).
-export function paint(canvas, bytes, columns = 1) {
-  const n = bytes.length / 784, rows = Math.ceil(n / columns);
+// Paint 28x28 grey images into `canvas` as a grid of `columns` (the canvas is sized for `total` tiles;
+// CSS scales it): the images fill tiles first, first + 1, ... (a grid may be painted a row at a time).
+export function paint(canvas, bytes, columns = 1, first = 0, total = bytes.length / 784) {
+  const n = bytes.length / 784, rows = Math.ceil(total / columns);
   if (canvas.width !== columns * 28 || canvas.height !== rows * 28) {
     canvas.width = columns * 28;
     canvas.height = rows * 28;
   }
   const ctx = canvas.getContext('2d');
-  const image = ctx.createImageData(columns * 28, rows * 28);
   for (let t = 0; t < n; t++) {
-    const ox = (t % columns) * 28, oy = Math.floor(t / columns) * 28;
-    for (let y = 0; y < 28; y++) {
-      for (let x = 0; x < 28; x++) {
-        const v = bytes[t * 784 + y * 28 + x], p = ((oy + y) * columns * 28 + ox + x) * 4;
-        image.data[p] = image.data[p + 1] = image.data[p + 2] = v;
-        image.data[p + 3] = 255;
-      }
+    const tile = ctx.createImageData(28, 28);
+    for (let i = 0; i < 784; i++) {
+      tile.data[4 * i] = tile.data[4 * i + 1] = tile.data[4 * i + 2] = bytes[t * 784 + i];
+      tile.data[4 * i + 3] = 255;
     }
+    ctx.putImageData(tile, ((first + t) % columns) * 28, Math.floor((first + t) / columns) * 28);
   }
-  ctx.putImageData(image, 0, 0);
 }
 
 export function formatLatent(z) {
