@@ -201,7 +201,11 @@ def main() -> None:
             page.check("#explorer .ge-grid-toggle")
             grid_times = page.evaluate(EXPLORER_MOVES, 100)
             frames_grid = page.evaluate(FRAMES_WHILE_DRAGGING, ["#explorer .ge-sliders input", 5])
-            grid = page.evaluate("window.ganExplorer.stats.grid.slice(1)")
+            grid = page.evaluate("""async () => { const e = window.ganExplorer, s = e.sliders[1];
+                for (let i = 0; i < 10; i++) {  // whole grids, each left to finish before the next move
+                  const done = new Promise((ok) => e.root.addEventListener('gan-grid-painted', ok, { once: true }));
+                  s.value = String(i / 4); s.dispatchEvent(new Event('input', { bubbles: true })); await done; }
+                return e.stats.grid.slice(-10); }""")
             grid_rows = page.evaluate("window.ganExplorer.stats.gridRows.slice(1)")
             page.uncheck("#explorer .ge-grid-toggle")
             calls.clear()
