@@ -62,6 +62,12 @@ def score(critic, images: torch.Tensor, labels: torch.Tensor | None, batch: int 
                           for i in range(0, len(images), batch)])
 
 
+def scores_of(generator, critic, z: torch.Tensor, labels: torch.Tensor | None, batch: int = 1000) -> torch.Tensor:
+    """The critic's logits for the generator's pictures of z, a batch at a time (memory stays flat)."""
+    return torch.cat([score(critic, generated(generator, z[i:i + batch], None if labels is None else labels[i:i + batch]),
+                            None if labels is None else labels[i:i + batch]) for i in range(0, len(z), batch)])
+
+
 def quantile_table(scores: torch.Tensor) -> list[float]:
     return [round(v, 5) for v in torch.quantile(scores.double(), torch.linspace(0, 1, QUANTILES, dtype=torch.double)).tolist()]
 
@@ -150,21 +156,15 @@ def fit_critic(generator_path, cfg: CriticConfig = CriticConfig(), data_dir=None
     return sidecar
 
 
-def calibration_pictures(generator, meta: dict, n: int, data_dir=None):
-    """(real, real labels, generated, generated labels): the first n test images (the second half of
-    the split stays unseen, for checking the tables) and n samples from CALIBRATION_SEED on."""
+def calibrate(critic, generator, meta: dict, n: int, data_dir=None) -> dict:
+    """The quantile tables and the Platt fit, from the scores of the first n test images (the
+    second half of the split stays unseen, for checking the tables) and of n samples from
+    CALIBRATION_SEED on."""
     x_test, y_test = load_dataset(meta["dataset"], "test", data_dir)
-    real, real_y = to_model_range(x_test[:n], (-1.0, 1.0)), y_test[:n]
+    real, real_y = to_model_range(x_test[:n], (-1.0, 1.0)), y_test[:n] if meta["num_classes"] else None
     fake_y = torch.arange(n) % meta["num_classes"] if meta["num_classes"] else None
     z = latent_for_seeds(range(CALIBRATION_SEED, CALIBRATION_SEED + n), generator.latent_dim)
-    fake = torch.cat([generated(generator, z[i:i + 1000], None if fake_y is None else fake_y[i:i + 1000])
-                      for i in range(0, n, 1000)])
-    return real, real_y if meta["num_classes"] else None, fake, fake_y
-
-
-def calibrate(critic, generator, meta: dict, n: int, data_dir=None) -> dict:
-    real, real_y, fake, fake_y = calibration_pictures(generator, meta, n, data_dir)
-    real_scores, fake_scores = score(critic, real, real_y), score(critic, fake, fake_y)
+    real_scores, fake_scores = score(critic, real, real_y), scores_of(generator, critic, z, fake_y)
     a, b = platt(real_scores, fake_scores)
     return {"real_quantiles": quantile_table(real_scores), "generated_quantiles": quantile_table(fake_scores),
             "platt": [a, b], "calibration_pictures": n}

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
-from gan.judging.fit import generated, pictures, score
+from gan.judging.fit import pictures, scores_of
 from gan.sampling.latents import latent_for_seeds
 
 RULES = ("top", "drs")
@@ -106,12 +106,6 @@ def keep_by_critic(generator, critic, tables: dict, seed: int, n: int, keep: flo
     picked = place(chosen, None if wanted is None else wanted.cpu(), n)
     idx = torch.tensor(picked, device=device)
     return Kept([seeds[i] for i in picked], z[idx], None if cand_labels is None else cand_labels[idx], len(logits))
-
-
-def scores_of(generator, critic, z: torch.Tensor, labels: torch.Tensor | None, batch: int = 1000) -> torch.Tensor:
-    """The critic's logits for the generator's pictures of z, a batch at a time (memory stays flat)."""
-    return torch.cat([score(critic, generated(generator, z[i:i + batch], None if labels is None else labels[i:i + batch]),
-                            None if labels is None else labels[i:i + batch]) for i in range(0, len(z), batch)])
 
 
 def group_quota(groups: torch.Tensor, n: int) -> dict[int, int]:
