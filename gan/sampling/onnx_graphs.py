@@ -64,17 +64,6 @@ class BrowserEncoder(nn.Module):
         return self.encoder.net(x)
 
 
-class BrowserCritic(nn.Module):
-    """A critic (a discriminator) that takes class weights: its label embedding accepts soft rows."""
-
-    def __init__(self, critic: nn.Module):
-        super().__init__()
-        self.critic = critic
-
-    def forward(self, pictures: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.critic(pictures, labels)
-
-
 def to_onnx(module: nn.Module, inputs: dict[str, torch.Tensor], output: str) -> bytes:
     """`module` traced on `inputs` (batch size free) as ONNX bytes."""
     module.eval()
@@ -99,18 +88,21 @@ def generator_onnx(generator: nn.Module) -> bytes:
     return to_onnx(BrowserGenerator(generator), generator_inputs(generator), "images")
 
 
-def encoder_onnx(encoder: nn.Module) -> bytes:
+def picture_inputs(num_classes: int) -> dict[str, torch.Tensor]:
+    """What the graphs that read pictures (the encoder, the critic) are traced on."""
     inputs = {"pictures": torch.zeros(2, 1, 28, 28)}
-    if encoder.num_classes:
-        inputs["labels"] = torch.eye(encoder.num_classes)[:2]
-    return to_onnx(BrowserEncoder(encoder), inputs, "z")
+    if num_classes:
+        inputs["labels"] = torch.eye(num_classes)[:2]
+    return inputs
+
+
+def encoder_onnx(encoder: nn.Module) -> bytes:
+    return to_onnx(BrowserEncoder(encoder), picture_inputs(encoder.num_classes), "z")
 
 
 def critic_onnx(critic: nn.Module) -> bytes:
-    inputs = {"pictures": torch.zeros(2, 1, 28, 28)}
-    if getattr(critic, "num_classes", 0):
-        inputs["labels"] = torch.eye(critic.num_classes)[:2]
-    return to_onnx(BrowserCritic(critic), inputs, "logits")
+    """A critic as it is: its label embedding already takes class weights (rows of soft labels)."""
+    return to_onnx(critic, picture_inputs(critic.num_classes), "logits")
 
 
 def mode_ratios(generator: nn.Module) -> list[float]:
