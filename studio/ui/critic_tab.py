@@ -13,6 +13,7 @@ import gradio as gr
 
 from ..critic_view import REAL, SAMPLE, SOURCES
 from ..validation import MAX_SEED
+from .handoff import send_to
 from .serving import LenientNumber
 
 EXPLAINED = ("The **critic** is a discriminator fitted to this generator after training: it learned to tell "
@@ -59,13 +60,9 @@ def build(first_classes: list[str]) -> CriticTab:
     return CriticTab(source, seed, klass, latent, test_image, go, image, verdict)
 
 
-def ask_with(source_value: str):
-    """A hand-off from another tab: its latent (and class) to the critic, judged there."""
-    def handoff(latent, class_name):
-        if not latent:
-            raise gr.Error("make a picture first: its latent is what the critic judges", print_exception=False)
-        return source_value, latent, class_name or gr.update(), gr.Tabs(selected="critic")
-    return handoff
+# The other tabs' latent (and class) to the critic, judged there as a sample
+ASK_THE_CRITIC = send_to("critic", nothing_yet="make a picture first: its latent is what the critic judges",
+                         first=(SAMPLE,))
 
 
 def wire(page, tab: CriticTab) -> None:
@@ -74,12 +71,12 @@ def wire(page, tab: CriticTab) -> None:
     tab.test_image.submit(lambda: REAL, None, tab.source, api_name=False) \
         .then(judge, [page.model, *tab.inputs], [tab.image, tab.verdict], api_name=False)
     for origin in (page.sliders, page.drawing):
-        origin.to_critic.click(ask_with(SAMPLE), [origin.latent, origin.klass],
+        origin.to_critic.click(ASK_THE_CRITIC, [origin.latent, origin.klass],
                                [tab.source, tab.latent, tab.klass, page.tabs], api_name=False) \
             .success(judge, [page.model, *tab.inputs], [tab.image, tab.verdict], api_name=False)
     interpolate = page.interpolate
     interpolate.to_critic.click(page.serve(page.studio.interpolation_frame),
                                 [page.model, *interpolate.inputs, interpolate.frame], [tab.latent, tab.klass],
                                 api_name="interpolation_frame") \
-        .success(ask_with(SAMPLE), [tab.latent, tab.klass], [tab.source, tab.latent, tab.klass, page.tabs], api_name=False) \
+        .success(ASK_THE_CRITIC, [tab.latent, tab.klass], [tab.source, tab.latent, tab.klass, page.tabs], api_name=False) \
         .success(judge, [page.model, *tab.inputs], [tab.image, tab.verdict], api_name=False)

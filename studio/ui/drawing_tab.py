@@ -11,6 +11,7 @@ from gan.inversion.search import DEFAULT_STEPS, MAX_STEPS
 
 from ..drawing import MAX_PICTURE_MB
 from ..registry import NUM_DIRECTIONS
+from .handoff import send_to
 from .in_browser import browser_panel
 from .serving import BoundedSketchpad, LenientSlider
 
@@ -80,18 +81,6 @@ def build(first_model: str | None) -> DrawingTab:
                     to_critic = gr.Button("Ask the critic", elem_id="found-to-critic")
     return DrawingTab(tab, canvas, uploaded, picture, steps, find, seen, found, info, klass, latent, to_sliders,
                       to_start, to_end, neighbours, to_critic)
-
-
-FIND_FIRST = "find a picture in the model first"
-
-
-def send_to(tab: str, n_resets: int = 0, nothing_yet: str = FIND_FIRST):
-    """A hand-off of a latent (and class) to another tab; `nothing_yet`: what to say when there is none."""
-    def handoff(latent, class_name):
-        if not latent:
-            raise gr.Error(nothing_yet, print_exception=False)
-        return (latent, class_name or gr.update(), gr.Tabs(selected=tab)) + (0.0,) * n_resets
-    return handoff
 
 
 def wire(page, tab: DrawingTab) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ..registry import NUM_DIRECTIONS
-from .drawing_tab import send_to
+from .handoff import send_to
 from .in_browser import ANNOUNCE_MODEL, browser_panel
 
 # With the explorer not running (no WebAssembly, or still loading) there is no latent to hand over.
