@@ -48,6 +48,7 @@ BASES = ("principal", "raw")
 MODES = ("lerp", "slerp")
 MIN_CRITIC_KEEP = 0.1  # 10 candidates a picture at most
 DISPLAY_WIDTH = 1024  # grids are upscaled (nearest-neighbour) to about this many pixels
+STRIP_MOST = 4  # an interpolation strip, at most 4x
 
 
 def has_latent(latent_text) -> bool:
@@ -69,10 +70,10 @@ def for_display(image: Image.Image, most: int = 10) -> Image.Image:
     return image.resize((image.width * scale, image.height * scale), Image.NEAREST)
 
 
-def tile_at(x, y, n: int, ncol: int, tile: tuple[int, int]) -> int:
+def tile_at(x, y, n: int, ncol: int, tile: tuple[int, int], most: int = 10) -> int:
     """The index of the grid tile under display pixel (x, y) of the grid as the page shows it
-    (make_grid's geometry, scaled by for_display)."""
-    scale = display_scale(grid_size(n, ncol, tile)[0])
+    (make_grid's geometry, scaled by for_display(..., most))."""
+    scale = display_scale(grid_size(n, ncol, tile)[0], most)
     i = tile_index(as_number(x, "x") / scale, as_number(y, "y") / scale, n, ncol, tile)
     if i is None:
         raise InvalidInput("no image there: click a tile of the grid")
@@ -284,12 +285,12 @@ class Studio:
         frames = as_int(frames, "frames", 2, MAX_FRAMES)
         mode = as_choice(mode, "mode", list(MODES))
         z0, z1 = self.seed_or_latent(m, start_seed, start_latent), self.seed_or_latent(m, end_seed, end_latent)
+        path = interpolate(z0, z1, frames, mode)
         a, b = self.class_index(m, start_class), self.class_index(m, end_class)
         if a is None:
-            return interpolate(z0, z1, frames, mode), None
+            return path, None
         onehot = torch.eye(len(m.class_names))  # morph classes through soft labels: one-hot(a) -> one-hot(b)
-        return interpolate(z0, z1, frames, mode), torch.lerp(onehot[a][None], onehot[b][None],
-                                                             torch.linspace(0, 1, frames)[:, None])
+        return path, torch.lerp(onehot[a][None], onehot[b][None], torch.linspace(0, 1, frames)[:, None])
 
     def interpolate(self, key, start_seed, end_seed, start_class=None, end_class=None, frames=16, mode="slerp",
                     start_latent="", end_latent="") -> tuple[Image.Image, str, str]:
@@ -297,7 +298,7 @@ class Studio:
         path, labels = self.interpolation(m, start_seed, end_seed, start_class, end_class, frames, mode,
                                           start_latent, end_latent)
         images = generate(m.generator, path, labels)
-        strip = for_display(make_grid(images, nrow=len(path)), most=4)
+        strip = for_display(make_grid(images, nrow=len(path)), most=STRIP_MOST)
         gif = self.outputs.write(gif_bytes([upscale(img, 8) for img in images]), "interpolation.gif")
 
         cls = f", class {start_class!r} → {end_class!r}" if labels is not None else ""
@@ -313,6 +314,12 @@ class Studio:
                                           start_latent, end_latent)
         i = as_int(frame, "frame", 0, len(path) - 1)
         return format_latent(path[i]), None if labels is None else m.class_names[int(labels[i].argmax())]
+
+    def strip_frame(self, key, frames, x, y) -> int:
+        """The frame under display pixel (x, y) of the strip interpolate() drew with `frames` frames."""
+        m = self.model(key)
+        frames = as_int(frames, "frames", 2, MAX_FRAMES)
+        return tile_at(x, y, frames, frames, image_shape(m.meta)[1:], most=STRIP_MOST)
 
     def picture_file(self, canvas, uploaded) -> str:
         """The picture to find, as a small PNG of the app's own: the uploaded one (checked, decoded
@@ -349,8 +356,9 @@ class Studio:
         m = self.model(key)
         seeds, labels, ncol = self.grid_tiles(m, seed, n, class_name)
         i = tile_at(x, y, len(seeds), ncol, image_shape(m.meta)[1:])
-        if as_float(critic_keep, "critic keep", MIN_CRITIC_KEEP, 1.0) < 1:  # the tile the critic kept there
-            kept = kept_by_critic(m, seeds[0], len(seeds), labels, float(critic_keep))
+        keep = as_float(critic_keep, "critic keep", MIN_CRITIC_KEEP, 1.0)
+        if keep < 1:  # the tile the critic kept there
+            kept = kept_by_critic(m, seeds[0], len(seeds), labels, keep)
             label = None if kept.labels is None else m.class_names[int(kept.labels[i])]
             return self.neighbours(key, kept.seeds[i], label, 1.0, format_latent(kept.z[i]) if m.mode_names else "")
         if m.mode_names and labels:  # the tile's latent, with its mode in it, as the grid drew it

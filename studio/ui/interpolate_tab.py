@@ -68,14 +68,14 @@ def build(first_classes: list[str]) -> InterpolateTab:
                           mode, go, strip, gif, info, frame, to_critic)
 
 
-def clicked_frame(strip, frames, evt: gr.SelectData) -> int:
-    """The frame under a click on the strip (frames side by side, equal widths)."""
-    width = strip.width if strip is not None else 1
-    return min(int(frames) - 1, max(0, int(evt.index[0] * int(frames) // width)))
-
 
 def wire(page, tab: InterpolateTab) -> None:
     tab.use_slider.click(lambda text: text, page.sliders.latent, tab.start_latent, api_name=False)
     tab.go.click(page.serve(page.studio.interpolate), [page.model, *tab.inputs], [tab.strip, tab.gif, tab.info],
                  api_name="interpolate")
-    tab.strip.select(clicked_frame, [tab.strip, tab.frames], tab.frame, api_name=False)
+    strip_frame = page.serve(page.studio.strip_frame)
+
+    async def on_strip(key, frames, evt: gr.SelectData):  # served: a coroutine
+        return await strip_frame(key, frames, *evt.index)
+
+    tab.strip.select(on_strip, [page.model, tab.frames], tab.frame, api_name=False)
