@@ -70,6 +70,10 @@ class DrawingGuess {
     if (problem) this.root.dataset.state = 'unavailable';
   }
 
+  failed(error) {
+    this.status(rt.problem('The live guess', error, '"Find in model" still works.'), true);
+  }
+
   async load(key) {
     const turn = ++this.turn;
     this.meta = null;
@@ -84,7 +88,7 @@ class DrawingGuess {
       this.root.dataset.state = 'ready';
       this.schedule();
     } catch (e) {
-      if (turn === this.turn) this.status(rt.problem('The live guess', e, '"Find in model" still works.'), true);
+      if (turn === this.turn) this.failed(e);
     }
   }
 
@@ -110,7 +114,7 @@ class DrawingGuess {
       this.picture = picture;
       this.schedule();
     } catch (e) {
-      if (turn === this.turn) this.status(rt.problem('The live guess', e, '"Find in model" still works.'), true);
+      if (turn === this.turn) this.failed(e);
     }
   }
 
@@ -129,7 +133,7 @@ class DrawingGuess {
         await this.guess(this.picture, this.turn);
       }
     } catch (e) {
-      this.status(rt.problem('The live guess', e, '"Find in model" still works.'), true);
+      this.failed(e);
     } finally {
       this.running = false;
     }

@@ -317,7 +317,7 @@ class Explorer {
       const tr = performance.now();
       const latents = Array.from({ length: ROW_AT_ONCE }, (_, i) => this.latent(Math.min(MAX_SEED, seed + row * ROW_AT_ONCE + i)));
       const images = await rt.generate(this.ort, this.meta, latents, latents.map(() => this.labelFor(choice)));
-      if (this.gridDrawn !== drawn) return; // the model changed meanwhile
+      if (this.gridDrawn !== drawn) return; // the grid was switched off and on meanwhile
       rt.paint(this.$('.ge-grid'), rt.toBytes(this.meta, images), GRID_COLUMNS, row * ROW_AT_ONCE, GRID);
       this.stats.gridRows.push(performance.now() - tr);
       drawn.rows.add(row);

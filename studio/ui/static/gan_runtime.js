@@ -3,9 +3,7 @@
 
 import { latentForSeed } from './seeded_latents.js';
 
-// Why a part of the page that runs in the browser cannot: the message is the reason only, and each
-// part says which part it is (the explorer, the live drawing guess).
-export class Unavailable extends Error {}
+// Errors thrown here carry the reason only; each part of the page says which part it is (problem()).
 
 const base = (path) => new URL(path, document.baseURI).href;
 let ortLoading = null;
@@ -36,7 +34,7 @@ async function runtimeReady(folder, onWait) {
 
 export async function loadRuntime(version, onWait) {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function') {
-    throw new Unavailable('this browser has no WebAssembly');
+    throw new Error('this browser has no WebAssembly');
   }
   ortLoading ??= (async () => {
     const folder = base(`explorer/runtime/${version}/`);
@@ -46,7 +44,7 @@ export async function loadRuntime(version, onWait) {
       ort = await import(folder + 'ort.wasm.min.mjs');
     } catch (e) {
       ortLoading = null; // the server may still be fetching it: a later try can succeed
-      throw new Unavailable('its runtime could not be loaded from the server');
+      throw new Error('its runtime could not be loaded from the server');
     }
     ort.env.wasm.numThreads = 1; // one image takes ~1 ms; threads would need cross-origin isolation for nothing
     ort.env.wasm.wasmPaths = folder;
@@ -58,7 +56,7 @@ export async function loadRuntime(version, onWait) {
 export async function modelMeta(key) {
   if (!metas.has(key)) {
     metas.set(key, fetch(base(`explorer/models/${encodeURIComponent(key)}.json`)).then((r) => {
-      if (!r.ok) { metas.delete(key); throw new Unavailable(`the model ${key} could not be loaded (${r.status})`); }
+      if (!r.ok) { metas.delete(key); throw new Error(`the model ${key} could not be loaded (${r.status})`); }
       return r.json();
     }));
   }
@@ -69,7 +67,7 @@ export async function session(ort, url) {
   let made = sessions.get(url);
   sessions.delete(url);
   made ??= ort.InferenceSession.create(base(url), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })
-    .catch((e) => { sessions.delete(url); throw new Unavailable(`a model graph did not load (${e.message || e})`); });
+    .catch((e) => { sessions.delete(url); throw new Error(`a model graph did not load (${e.message || e})`); });
   sessions.set(url, made);
   for (const [old, oldest] of sessions) { // the least recently used beyond the bound give their memory back
     if (sessions.size <= MAX_SESSIONS) break;
