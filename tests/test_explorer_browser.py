@@ -189,6 +189,13 @@ def test_the_drawing_guess_reads_what_the_sketchpad_holds_through_undo_erase_and
     undone = guess_input(page, n)
     assert np.abs(undone - seven).max() <= 1 and status().split(";")[0] == seven_says
 
+    n = guesses()
+    page.locator("#drawing-canvas button[aria-label=Redo]").click()  # and back again
+    assert np.abs(guess_input(page, n) - crossed).max() <= 1
+    n = guesses()
+    page.locator("#drawing-canvas button[aria-label=Undo]").click()
+    assert np.abs(guess_input(page, n) - seven).max() <= 1
+
     page.locator("#drawing-canvas button[aria-label=Erase]").click()
     n = guesses()
     stroke(page, [(c["x"] - 70, c["y"] - 60), (c["x"] + 70, c["y"] - 60)])  # erase the 7's top bar
@@ -216,6 +223,13 @@ def test_the_drawing_guess_reads_what_the_sketchpad_holds_through_undo_erase_and
     stroke(page, [(c["x"], c["y"] - 70), (c["x"], c["y"] + 70)])
     one = guess_input(page, n)
     assert np.abs(one - prepared_on_the_server(page)).max() <= 1 and one.max() > 200
+
+    picture = io.BytesIO()  # an upload empties the sketchpad: the guess forgets the drawing too
+    Image.new("L", (60, 60), 255).save(picture, "PNG")
+    page.locator("#drawing-upload input[type=file]").set_input_files(
+        {"name": "digit.png", "mimeType": "image/png", "buffer": picture.getvalue()})
+    page.wait_for_function("window.ganDrawingGuess.input === null", timeout=20_000)
+    assert status() == "Draw on the canvas."
     page.screenshot(path=str(ARTIFACTS / "drawing-guess.png"))
     page.close()
 

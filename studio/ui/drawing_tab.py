@@ -89,7 +89,8 @@ def wire(page, tab: DrawingTab) -> None:
     # visitor's upload is deleted then), so the page and the /invert endpoint share one path: a file,
     # checked before decoding. Canvas payloads are decoded by Gradio: one at a time.
     tab.canvas.input(None, None, tab.uploaded, api_name=False, js="() => null")  # in the browser: no call per stroke
-    tab.uploaded.upload(lambda: None, None, tab.canvas, api_name=False)
+    # an upload empties the sketchpad (set from here, so it sends no composite): the guess forgets it too
+    tab.uploaded.upload(lambda: None, None, tab.canvas, api_name=False, js="() => { window.ganDrawingGuess?.clear(); }")
     tab.tab.select(None, None, None, api_name=False, js=SELECT_BRUSH)
     results = [tab.seen, tab.found, tab.latent, tab.klass, tab.info]
     tab.canvas.clear(lambda: NO_RESULTS, None, results, api_name=False, js=AFTER_CLEAR)
