@@ -32,19 +32,22 @@ def generator_meta(*, name: str, dataset: str, class_names: list[str], arch: str
                    latent_dim: int, num_classes: int, modes: dict | None, data_range, preset: str, loss: str,
                    steps: int, batch_size: int, seed: int, ema: float, parameters: int, train_seconds: float,
                    device: str, processes: int, version: str, config: dict,
-                   images: int | None = None, skipped_files: int | None = None) -> dict:
+                   images: int | None = None, skipped_files: int | None = None,
+                   image_shape=(1, 28, 28)) -> dict:
     """The sidecar's schema, in one place: what the trainer writes and the loaders read.
 
     Rebuilding (REQUIRED_META): `arch` + `generator_args` (gan/models.py), `latent_dim` (of the
     sampling latent: one more than the network's for a self-conditioned model), `num_classes` (0
     for unconditional and self-conditioned models), `dataset`, `data_range` (the output range).
-    Using: `class_names`, `conditional`, `modes` ({count, frequencies, method}: a self-conditioned
+    Using: `image_shape` ([channels, height, width]; absent means 1x28x28, as every checkpoint
+    written before colour), `class_names`, `conditional`, `modes` ({count, frequencies, method}: a self-conditioned
     model, gan/models.py SelfConditioned). The rest records how it was trained; `config` is the
     whole TrainConfig. Evaluation adds `metrics` later (python -m gan.evaluate --write)."""
     return {
         "kind": "generator", "name": name, "dataset": dataset, "class_names": class_names, "arch": arch,
         "generator_args": generator_args, "latent_dim": latent_dim, "num_classes": num_classes,
         "conditional": bool(num_classes), **({"modes": modes} if modes else {}), "data_range": list(data_range),
+        **({"image_shape": list(image_shape)} if tuple(image_shape) != DEFAULT_IMAGE_SHAPE else {}),
         "preset": preset, "loss": loss, "steps": steps, "batch_size": batch_size, "seed": seed, "ema": ema,
         "parameters": parameters, "train_seconds": round(train_seconds, 1), "device": device,
         "processes": processes, "version": version,

@@ -16,13 +16,20 @@ Class conditioning (num_classes > 0):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import torch
 import torch.nn as nn
 
+# The pictures every net was built for before the shape was a parameter: a checkpoint whose args
+# give no image_shape draws these (gan/checkpoint.py reads the same default from the sidecar).
 IMAGE_SHAPE = (1, 28, 28)
-IMAGE_NUMEL = 28 * 28
+SIZES = (28, 32, 64)  # the square sizes the conv presets have layouts for
+
+
+def picture_numel(image_shape) -> int:
+    c, h, w = image_shape
+    return c * h * w
 
 
 def activation(name: str, slope: float = 0.2) -> nn.Module:
@@ -59,9 +66,10 @@ class ConditionalGenerator(nn.Module):
 class MLPGenerator(ConditionalGenerator):
     def __init__(self, latent_dim: int = 100, hidden: list[int] = (256, 512, 1024), num_classes: int = 0,
                  embed_dim: int = 10, batch_norm: bool = True, bn_momentum: float = 0.1,
-                 act: str = "leaky_relu", slope: float = 0.2, output: str = "tanh"):
+                 act: str = "leaky_relu", slope: float = 0.2, output: str = "tanh", image_shape=IMAGE_SHAPE):
         super().__init__()
         self.latent_dim, self.num_classes, self.output = latent_dim, num_classes, output
+        self.image_shape = tuple(image_shape)
         if num_classes:
             self.embed = LabelEmbedding(num_classes, embed_dim)
         layers, width = [], latent_dim + (embed_dim if num_classes else 0)
@@ -71,11 +79,11 @@ class MLPGenerator(ConditionalGenerator):
                 layers.append(nn.BatchNorm1d(h, momentum=bn_momentum))
             layers.append(activation(act, slope))
             width = h
-        layers += [nn.Linear(width, IMAGE_NUMEL), nn.Tanh() if output == "tanh" else nn.Sigmoid()]
+        layers += [nn.Linear(width, picture_numel(self.image_shape)), nn.Tanh() if output == "tanh" else nn.Sigmoid()]
         self.body = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.body(self._input(z, labels)).view(-1, *IMAGE_SHAPE)
+        return self.body(self._input(z, labels)).view(-1, *self.image_shape)
 
 
 def upsample_conv(c_in: int, c_out: int, kernel: int, stride: int) -> nn.ConvTranspose2d:
@@ -88,27 +96,32 @@ def upsample_conv(c_in: int, c_out: int, kernel: int, stride: int) -> nn.ConvTra
 
 
 class DCGANGenerator(ConditionalGenerator):
-    """Dense -> (C0, 7, 7) -> upsampling stages -> (1, 28, 28); strides must multiply to 4.
+    """Dense -> (C0, s, s) -> upsampling stages -> image_shape, where s is the picture's size over the
+    product of the strides (7 for 28x28 and strides 2, 2; 4 for 32 or 64). The last stage's c_out is
+    the picture's channel count.
 
     A stage is [c_out, stride] or [c_out, stride, kernel]."""
 
     def __init__(self, latent_dim: int = 100, base_channels: int = 256,
                  stages: list[list[int]] = ((128, 2), (1, 2)), kernel: int = 4, num_classes: int = 0,
                  embed_dim: int = 10, bn_momentum: float = 0.1, act: str = "relu", slope: float = 0.2,
-                 output: str = "tanh"):
+                 output: str = "tanh", image_shape=IMAGE_SHAPE):
         super().__init__()
         self.latent_dim, self.num_classes, self.output = latent_dim, num_classes, output
+        self.image_shape = channels, size, _ = tuple(image_shape)
         if num_classes:
             self.embed = LabelEmbedding(num_classes, embed_dim)
         scale = 1
         for stage in stages:
             scale *= stage[1]
-        if scale != 4 or stages[-1][0] != 1:
-            raise ValueError("DCGAN stages must upsample 7x7 by 4 in total and end with 1 channel")
+        if size % scale or stages[-1][0] != channels:
+            raise ValueError(f"DCGAN stages must upsample to {size}x{size} (their strides multiply to {scale}) "
+                             f"and end with {channels} channel(s)")
+        self.start = size // scale
         width = latent_dim + (embed_dim if num_classes else 0)
         self.project = nn.Sequential(
-            nn.Linear(width, base_channels * 49, bias=False),
-            nn.BatchNorm1d(base_channels * 49, momentum=bn_momentum),
+            nn.Linear(width, base_channels * self.start ** 2, bias=False),
+            nn.BatchNorm1d(base_channels * self.start ** 2, momentum=bn_momentum),
             activation(act, slope),
         )
         self.base_channels = base_channels
@@ -122,7 +135,7 @@ class DCGANGenerator(ConditionalGenerator):
         self.body = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.project(self._input(z, labels)).view(-1, self.base_channels, 7, 7)
+        h = self.project(self._input(z, labels)).view(-1, self.base_channels, self.start, self.start)
         return self.body(h)
 
 
@@ -162,9 +175,9 @@ class ProjectionDiscriminator(nn.Module):
 
 class MLPDiscriminator(ProjectionDiscriminator):
     def __init__(self, hidden: list[int] = (512, 256), num_classes: int = 0, dropout: float = 0.0,
-                 slope: float = 0.2, class_head: bool = False, twin_class_head: bool = False):
+                 slope: float = 0.2, class_head: bool = False, twin_class_head: bool = False, image_shape=IMAGE_SHAPE):
         super().__init__()
-        layers, width = [nn.Flatten()], IMAGE_NUMEL
+        layers, width = [nn.Flatten()], picture_numel(image_shape)
         for h in hidden:
             layers += [nn.Linear(width, h), nn.LeakyReLU(slope)]
             if dropout:
@@ -179,9 +192,10 @@ class DCGANDiscriminator(ProjectionDiscriminator):
     that every loss, WGAN-GP included, is valid (its penalty is per-sample)."""
 
     def __init__(self, channels: list[int] = (64, 128), kernel: int = 4, num_classes: int = 0,
-                 dropout: float = 0.0, slope: float = 0.2, class_head: bool = False, twin_class_head: bool = False):
+                 dropout: float = 0.0, slope: float = 0.2, class_head: bool = False, twin_class_head: bool = False,
+                 image_shape=IMAGE_SHAPE):
         super().__init__()
-        layers, c, size = [], 1, 28
+        layers, (c, size, _) = [], image_shape
         for c_out in channels:
             layers += [nn.Conv2d(c, c_out, kernel, 2, (kernel - 1) // 2), nn.LeakyReLU(slope)]
             if dropout:
@@ -233,44 +247,56 @@ def residual_stage(c_in: int, c_out: int, blocks: int, total_blocks: int, expans
 
 
 class ResidualGenerator(ConditionalGenerator):
-    """R3GAN-style generator for 28x28: dense -> (C0, 7, 7) -> stages at 7, 14, 28 -> 1x1 conv -> image.
-
-    `channels` and `blocks` give one width and block count per resolution (7x7, 14x14, 28x28)."""
+    """R3GAN-style generator: dense -> (C0, s, s) -> one stage per resolution, each doubling -> 1x1 conv
+    -> image. `channels` and `blocks` give one width and block count per resolution (for 28x28:
+    7, 14, 28; for 32: 4, 8, 16, 32)."""
 
     def __init__(self, latent_dim: int = 64, channels: list[int] = (128, 128, 64), blocks: list[int] = (1, 1, 1),
                  expansion: int = 2, group_size: int = 16, num_classes: int = 0, embed_dim: int = 32,
-                 output: str = "tanh"):
+                 output: str = "tanh", image_shape=IMAGE_SHAPE):
         super().__init__()
         self.latent_dim, self.num_classes, self.output = latent_dim, num_classes, output
+        self.image_shape = tuple(image_shape)
+        self.start = start_size(self.image_shape, len(channels))
         if num_classes:
             self.embed = LabelEmbedding(num_classes, embed_dim)
         width = latent_dim + (embed_dim if num_classes else 0)
         self.base_channels = channels[0]
-        self.project = nn.Linear(width, channels[0] * 49)
+        self.project = nn.Linear(width, channels[0] * self.start ** 2)
         total, stages, c = sum(blocks), [], channels[0]
         for i, (c_out, n) in enumerate(zip(channels, blocks)):
             stages.append(residual_stage(c, c_out, n, total, expansion, group_size, "up" if i else None))
             c = c_out
-        self.stages = nn.Sequential(*stages, nn.LeakyReLU(0.2), nn.Conv2d(c, 1, 1),
+        self.stages = nn.Sequential(*stages, nn.LeakyReLU(0.2), nn.Conv2d(c, self.image_shape[0], 1),
                                     nn.Tanh() if output == "tanh" else nn.Sigmoid())
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.stages(self.project(self._input(z, labels)).view(-1, self.base_channels, 7, 7))
+        return self.stages(self.project(self._input(z, labels)).view(-1, self.base_channels, self.start, self.start))
 
 
 class ResidualDiscriminator(ProjectionDiscriminator):
-    """The generator mirrored: 1x1 conv -> stages at 28, 14, 7 -> flatten -> projection head."""
+    """The generator mirrored: 1x1 conv -> one stage per resolution, each halving -> flatten -> projection head."""
 
     def __init__(self, channels: list[int] = (64, 128, 128), blocks: list[int] = (1, 1, 1), expansion: int = 2,
-                 group_size: int = 16, num_classes: int = 0, class_head: bool = False, twin_class_head: bool = False):
+                 group_size: int = 16, num_classes: int = 0, class_head: bool = False, twin_class_head: bool = False,
+                 image_shape=IMAGE_SHAPE):
         super().__init__()
-        total, layers, c = sum(blocks), [nn.Conv2d(1, channels[0], 1)], channels[0]
+        end = start_size(image_shape, len(channels))
+        total, layers, c = sum(blocks), [nn.Conv2d(image_shape[0], channels[0], 1)], channels[0]
         for i, (c_out, n) in enumerate(zip(channels, blocks)):
             layers.append(residual_stage(c, c_out, n, total, expansion, group_size, "down" if i else None))
             c = c_out
         layers += [nn.LeakyReLU(0.2), nn.Flatten()]
         self.features = nn.Sequential(*layers)
-        self._heads(c * 49, num_classes, class_head, twin_class_head)
+        self._heads(c * end * end, num_classes, class_head, twin_class_head)
+
+
+def start_size(image_shape, resolutions: int) -> int:
+    """The smallest resolution of a net whose `resolutions` levels each double the one before."""
+    size = image_shape[1]
+    if size % 2 ** (resolutions - 1):
+        raise ValueError(f"{resolutions} resolutions, each doubling, cannot end at {size}x{size}")
+    return size // 2 ** (resolutions - 1)
 
 
 GENERATORS = {"mlp": MLPGenerator, "dcgan": DCGANGenerator, "residual": ResidualGenerator}
@@ -358,6 +384,9 @@ class Preset:
     r1: float = 0.0
     r2: float = 0.0
     penalty_end: float = 1.0
+    # Layouts for other picture sizes: {size: (generator overrides, discriminator overrides)}. The
+    # generator/discriminator above are the 28x28 layout; MLPs need none (they read the shape).
+    layouts: dict = field(default_factory=dict)
 
 
 # The project's own default: DCGAN, hinge loss, EMA sampling.
@@ -370,6 +399,12 @@ DCGAN = Preset(
     # Adam beta1 0 and lr 4e-4 (measured against the DCGAN-paper 0.5 / 2e-4: same FD in half the steps);
     # the EMA generator averages out the extra step noise.
     loss="hinge", lr=4e-4, betas=(0.0, 0.99), batch_size=64, ema=0.999, steps=16000,
+    # From a 4x4 start, widths halving as the resolution doubles (the last stage's width becomes the
+    # picture's channels); D mirrors it with one strided conv per halving down to 4x4.
+    layouts={
+        32: (dict(stages=[[128, 1, 3], [128, 2], [64, 2], [1, 2]]), dict(channels=[64, 128, 256])),
+        64: (dict(stages=[[128, 1, 3], [128, 2], [64, 2], [32, 2], [1, 2]]), dict(channels=[32, 64, 128, 256])),
+    },
 )
 
 # A modern baseline (R3GAN, Huang et al., 2024): residual nets without normalisation, the
@@ -383,6 +418,12 @@ R3 = Preset(
     discriminator=dict(channels=[32, 64, 128], blocks=[0, 1, 1], expansion=1, group_size=0),
     loss="rpgan", lr=4e-4, betas=(0.0, 0.99), batch_size=64, ema=0.999, steps=12000,
     r1=0.5, r2=0.5, penalty_end=0.1,
+    layouts={  # one more resolution per doubling, blocks kept where pixels are few (as at 28)
+        32: (dict(channels=[128, 128, 64, 32], blocks=[1, 1, 1, 0]),
+             dict(channels=[32, 64, 128, 128], blocks=[0, 1, 1, 1])),
+        64: (dict(channels=[128, 128, 64, 32, 16], blocks=[1, 1, 1, 0, 0]),
+             dict(channels=[16, 32, 64, 128, 128], blocks=[0, 0, 1, 1, 1])),
+    },
 )
 
 PRESETS: dict[str, Preset] = {
@@ -393,6 +434,7 @@ PRESETS: dict[str, Preset] = {
         DCGAN,
         description="previous default: dcgan without the 3x3 stage (4x4 kernels only), same recipe, ~25% less time per step",
         generator={**DCGAN.generator, "stages": [[64, 2], [1, 2]]},
+        layouts={size: ({"stages": g["stages"][1:]}, d) for size, (g, d) in DCGAN.layouts.items()},
     ),
     "mlp": Preset(
         arch="mlp",
@@ -434,12 +476,28 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def preset_models(name: str, num_classes: int = 0) -> tuple[str, dict, dict]:
-    """(arch, generator args, discriminator args) for a preset, with conditioning applied."""
+def preset_models(name: str, num_classes: int = 0, image_shape=IMAGE_SHAPE) -> tuple[str, dict, dict]:
+    """(arch, generator args, discriminator args) for a preset, with conditioning applied, laid out
+    for `image_shape` (channels, size, size). For 1x28x28 the args are the preset's own, without an
+    image_shape, so that they (and the checkpoints they build) stay as they always were."""
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
     p = PRESETS[name]
-    return p.arch, {**p.generator, "num_classes": num_classes}, {**p.discriminator, "num_classes": num_classes}
+    g, d = {**p.generator, "num_classes": num_classes}, {**p.discriminator, "num_classes": num_classes}
+    channels, size, width = image_shape = tuple(image_shape)
+    if image_shape == IMAGE_SHAPE:
+        return p.arch, g, d
+    if size != width or size not in SIZES or channels not in (1, 3):
+        raise ValueError(f"pictures of shape {image_shape}: the presets are laid out for 1 or 3 channels "
+                         f"at {', '.join(map(str, SIZES))} px square")
+    if p.arch != "mlp" and size != 28:
+        if size not in p.layouts:
+            shaped = ", ".join(n for n, q in PRESETS.items() if size in q.layouts or q.arch == "mlp")
+            raise ValueError(f"preset {name!r} is laid out for 28x28 only; at {size} px use {shaped}")
+        g, d = {**g, **p.layouts[size][0]}, {**d, **p.layouts[size][1]}
+    if p.arch == "dcgan":  # the last stage draws the picture's channels
+        g["stages"] = [*g["stages"][:-1], [channels, *g["stages"][-1][1:]]]
+    return p.arch, {**g, "image_shape": list(image_shape)}, {**d, "image_shape": list(image_shape)}
 
 
 def count_parameters(module: nn.Module) -> int:

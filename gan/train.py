@@ -3,6 +3,7 @@
     python -m gan.train --dataset mnist --preset dcgan            # project default
     python -m gan.train --dataset fashion --preset dcgan --conditional --steps 16000
     python -m gan.train --out-dir runs/mnist-dcgan --resume         # continue a run exactly
+    python -m gan.train --dataset prepared:data/emoji64 --modes 10  # a set made by python -m gan.prepare
 
 The trainer is gan/training/: config.py (the settings), loop.py (the loop), losses.py, run_log.py."""
 
@@ -27,8 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"presets:\n{presets}\n\nFlags left unset take the preset's value.")
     a = ap.add_argument
     a("--dataset", default=DEFAULT_DATASET,
-      help=f"{', '.join(DATASETS)}, or folder:PATH for your own images (sub-folders = classes; "
-           f"default: {DEFAULT_DATASET})")
+      help=f"{', '.join(DATASETS)}, folder:PATH for your own images (sub-folders = classes; made 28x28 grey), "
+           f"or prepared:PATH for a set made by python -m gan.prepare (colour, 32 or 64 px; default: {DEFAULT_DATASET})")
     a("--preset", choices=list(PRESETS), default="dcgan", help="architecture + recipe (default: dcgan)")
     a("--conditional", action="store_true", help="train a class-conditional model (pick the class when sampling)")
     a("--modes", type=int, default=0,

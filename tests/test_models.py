@@ -71,8 +71,14 @@ def test_conditional_models_require_labels():
 def test_bad_architecture_arguments_are_refused():
     with pytest.raises(ValueError, match="unknown generator"):
         build_generator("resnet")
-    with pytest.raises(ValueError, match="upsample 7x7 by 4"):
-        build_generator("dcgan", stages=[[64, 2], [1, 1]])
+    with pytest.raises(ValueError, match="must upsample to 28x28"):
+        build_generator("dcgan", stages=[[64, 2], [1, 3, 3]])  # 28 is no multiple of 6
+    with pytest.raises(ValueError, match="end with 3 channel"):
+        build_generator("dcgan", stages=[[64, 2], [1, 2]], image_shape=[3, 28, 28])
+    with pytest.raises(ValueError, match="laid out for 28x28 only; at 64 px use"):
+        preset_models("tf-dcgan", 0, (3, 64, 64))
+    with pytest.raises(ValueError, match="1 or 3 channels"):
+        preset_models("dcgan", 0, (4, 32, 32))
     with pytest.raises(ValueError, match="unknown preset"):
         preset_models("nope")
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
 
 from gan.data.idx import MAX_CLASSES, DataError
 from gan.data.pictures import BadPicture, open_picture
+from gan.data.prepared import training_picture
 
 PREFIX = "folder:"
 MAX_IMAGES = 60_000
@@ -51,8 +52,8 @@ def class_names(name: str) -> list[str]:
 
 
 def to_28x28(image: Image.Image) -> np.ndarray:
-    grey = ImageOps.exif_transpose(image).convert("L")
-    return np.asarray(ImageOps.fit(grey, (28, 28), Image.LANCZOS), dtype=np.uint8)
+    """[28, 28] uint8 grey: a training picture (gan/data/prepared.py) at the IDX sets' shape."""
+    return training_picture(image, 28, 1)[0]
 
 
 @dataclass
@@ -82,7 +83,7 @@ def load_folder(name: str, limit: int | None = None, max_images: int = MAX_IMAGE
         if len(images) >= min(limit or max_images, max_images):
             break
         try:
-            images.append(to_28x28(open_picture(path)))
+            images.append(to_28x28(open_picture(path, first_frame=True)))
             labels.append(label)
         except (BadPicture, OSError, ValueError) as e:
             skipped.append((str(path.relative_to(root)), str(e)))

@@ -278,6 +278,7 @@ def load_dataset(name: str, split: str = "train", data_dir: str | Path | None = 
 
 
 def to_model_range(images_u8: torch.Tensor, data_range: tuple[float, float]) -> torch.Tensor:
-    """uint8 [N,28,28] -> float [N,1,28,28] scaled to the generator's output range."""
+    """uint8 [N,H,W] (grey) or [N,C,H,W] -> float [N,C,H,W] scaled to the generator's output range."""
     lo, hi = data_range
-    return (images_u8.unsqueeze(1).float() / 255.0) * (hi - lo) + lo
+    images_u8 = images_u8.unsqueeze(1) if images_u8.dim() == 3 else images_u8
+    return (images_u8.float() / 255.0) * (hi - lo) + lo

@@ -71,11 +71,19 @@ class DecodeBudget:
             raise BudgetSpent(f"reading its pictures took more than {self.cpu_s:.0f} s of the server's time")
 
 
-def open_picture(source, budget: DecodeBudget | None = None) -> Image.Image:
+EXIF_ORIENTATION = 0x0112
+ORIENTATIONS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+                5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+                8: Image.Transpose.ROTATE_90}
+
+
+def open_picture(source, budget: DecodeBudget | None = None, first_frame: bool = False) -> Image.Image:
     """Open a picture (a path or a binary file) as one of PICTURE_FORMATS, refusing what would hurt or
     mislead: other formats, truncated files, decompression bombs and pictures too large to decode (by
-    the size and mode in the header) and animations. Returns it decoded and reduced to at most
-    WORKING_SIZE a side (aspect kept). `budget`: charged before decoding (BudgetSpent when spent)."""
+    the size and mode in the header) and animations (`first_frame`: take an animation's first frame,
+    as a training set does). Returns it decoded, turned upright by its EXIF orientation (read from
+    the header, since the reduced copy no longer carries it) and reduced to at most WORKING_SIZE a
+    side (aspect kept). `budget`: charged before decoding (BudgetSpent when spent)."""
     try:
         image = Image.open(source, formats=PICTURE_FORMATS)
     except Image.DecompressionBombError:
@@ -85,8 +93,12 @@ def open_picture(source, budget: DecodeBudget | None = None) -> Image.Image:
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise BadPicture(f"the picture is {width}x{height}; at most {MAX_PIXELS:,} pixels are accepted")
-    if getattr(image, "n_frames", 1) > 1:
+    if getattr(image, "n_frames", 1) > 1 and not first_frame:
         raise BadPicture("an animated picture: upload a single still image")
+    try:
+        upright = ORIENTATIONS.get(image.getexif().get(EXIF_ORIENTATION))
+    except (OSError, SyntaxError, ValueError, struct.error, TypeError):
+        upright = None  # an unreadable EXIF block: the picture as stored
     if image.format == "JPEG":  # JPEG can decode at 1/2, 1/4 or 1/8 scale: never the full photo
         image.draft(image.mode if image.mode in ("L", "RGB") else None, (WORKING_SIZE, WORKING_SIZE))
     width, height = image.size
@@ -100,7 +112,8 @@ def open_picture(source, budget: DecodeBudget | None = None) -> Image.Image:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # e.g. Pillow's warnings about odd palettes
                 image.load()
-                return working_copy(image)
+                copy = working_copy(image)
+                return copy.transpose(upright) if upright is not None else copy
         except (OSError, SyntaxError, ValueError, struct.error, MemoryError):
             raise BadPicture("the picture file is damaged or truncated") from None
         finally:

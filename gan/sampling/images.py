@@ -1,4 +1,7 @@
-"""Image grids, strips and GIFs from uint8 arrays, with numpy and Pillow only."""
+"""Image grids, strips and GIFs from uint8 arrays, with numpy and Pillow only.
+
+A picture for display is [H, W] (grey) or [H, W, 3] (RGB) uint8; a batch adds a leading N.
+`to_display` turns the channels-first arrays the nets and data sets use into that."""
 
 from __future__ import annotations
 
@@ -27,22 +30,28 @@ def tile_index(x: float, y: float, n: int, ncol: int, tile: tuple[int, int], pad
     return row * ncol + col if row * ncol + col < n else None
 
 
+def to_display(images: np.ndarray) -> np.ndarray:
+    """uint8 [N, C, H, W] (C = 1 or 3) -> [N, H, W] or [N, H, W, 3]."""
+    images = np.asarray(images)
+    return images[:, 0] if images.shape[1] == 1 else np.ascontiguousarray(images.transpose(0, 2, 3, 1))
+
+
 def make_grid(images: np.ndarray, nrow: int | None = None, padding: int = GRID_PADDING, scale: int = 1,
               pad_value: int = 0) -> Image.Image:
-    """Tile [N,H,W] uint8 images into one grayscale image, `nrow` per row (default: square),
-    then upscale by an integer factor with nearest-neighbour so pixels stay crisp."""
+    """Tile display pictures ([N,H,W] grey or [N,H,W,3] RGB uint8) into one image, `nrow` per row
+    (default: square), then upscale by an integer factor with nearest-neighbour so pixels stay crisp."""
     images = np.asarray(images, dtype=np.uint8)
-    if images.ndim == 2:
+    if images.ndim == 2 or (images.ndim == 3 and images.shape[-1] == 3 and images.shape[0] != 3):
         images = images[None]
-    n, h, w = images.shape
+    n, h, w = images.shape[:3]
     ncol = nrow or max(1, math.ceil(math.sqrt(n)))
     width, height = grid_size(n, ncol, (h, w), padding)
-    grid = np.full((height, width), pad_value, np.uint8)
+    grid = np.full((height, width, *images.shape[3:]), pad_value, np.uint8)
     for i, img in enumerate(images):
         r, c = divmod(i, ncol)
         y, x = padding + r * (h + padding), padding + c * (w + padding)
         grid[y:y + h, x:x + w] = img
-    out = Image.fromarray(grid, mode="L")
+    out = Image.fromarray(grid, mode="RGB" if grid.ndim == 3 else "L")
     if scale > 1:
         out = out.resize((out.width * scale, out.height * scale), Image.NEAREST)
     return out

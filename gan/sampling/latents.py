@@ -37,10 +37,11 @@ def to_unit_range(images: torch.Tensor, data_range: tuple[float, float]) -> torc
 
 
 def to_uint8(images: torch.Tensor, data_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
-    """[N,1,H,W] float in data_range -> [N,H,W] uint8."""
+    """[N,C,H,W] float in data_range -> display pictures: [N,H,W] (grey) or [N,H,W,3] (RGB) uint8."""
     lo, hi = data_range
     scaled = ((images.float() - lo) / (hi - lo)).clamp(0, 1) * 255
-    return scaled.round().to(torch.uint8).squeeze(1).cpu().numpy()
+    pixels = scaled.round().to(torch.uint8)
+    return (pixels.squeeze(1) if pixels.shape[1] == 1 else pixels.permute(0, 2, 3, 1)).cpu().numpy()
 
 
 def class_labels(labels, n: int, num_classes: int) -> torch.Tensor | None:

@@ -11,10 +11,9 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from gan.data.folders import PREFIX as FOLDER_PREFIX
-from gan.data.folders import class_names, folder_of, is_folder_dataset, short_name
-from gan.data.idx import DATASETS, DEFAULT_DATASET, DataError
-from gan.models import PRESETS
+from gan.data import training_sets
+from gan.data.idx import DEFAULT_DATASET, DataError
+from gan.models import PRESETS, preset_models
 from gan.training.augment import PARTS as AUGMENTATIONS
 from gan.training.augment import is_policy
 from gan.training.losses import LOSSES
@@ -59,7 +58,7 @@ class TrainConfig:
 
     @property
     def run_name(self) -> str:
-        data = short_name(self.dataset) if is_folder_dataset(self.dataset) else self.dataset
+        data = training_sets.short_name(self.dataset)
         return f"{data}-{self.preset}" + ("-cond" if self.conditional else f"-modes{self.modes}" if self.modes else "")
 
 
@@ -73,18 +72,17 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     """Fill preset defaults and validate; raise ValueError with a readable message."""
     if cfg.preset not in PRESETS:
         raise ValueError(f"unknown preset {cfg.preset!r}; choose one of: {', '.join(PRESETS)}")
-    if is_folder_dataset(cfg.dataset):  # your own images; stored with the absolute path, for --resume
-        try:
-            classes = class_names(cfg.dataset)
-        except DataError as e:
-            raise ValueError(str(e)) from None
+    try:
+        classes = training_sets.class_names(cfg.dataset)
+        shape = training_sets.image_shape(cfg.dataset)
+        preset_models(cfg.preset, 0, shape)  # a preset without a layout for the pictures' size says so here
+    except (DataError, ValueError) as e:
+        raise ValueError(str(e)) from None
+    if training_sets.is_own(cfg.dataset):  # stored with the absolute path, for --resume
         if cfg.conditional and len(classes) < 2:
-            raise ValueError(f"--conditional needs at least 2 class sub-folders in {folder_of(cfg.dataset)}, "
+            raise ValueError(f"--conditional needs at least 2 classes in {training_sets.location(cfg.dataset)}, "
                              f"found {len(classes)}")
-        cfg = dataclasses.replace(cfg, dataset=FOLDER_PREFIX + str(folder_of(cfg.dataset).resolve()))
-    elif cfg.dataset not in DATASETS:
-        raise ValueError(f"unknown data set {cfg.dataset!r}; choose one of: {', '.join(DATASETS)}, "
-                         "or folder:PATH for your own images")
+        cfg = dataclasses.replace(cfg, dataset=training_sets.absolute(cfg.dataset))
     p = PRESETS[cfg.preset]
     cfg = dataclasses.replace(
         cfg,

@@ -36,8 +36,7 @@ from gan.checkpoint import (
     save_generator,
     save_training_state,
 )
-from gan.data.folders import class_names, is_folder_dataset, load_folder
-from gan.data.idx import dataset_info, load_dataset
+from gan.data import training_sets
 from gan.data.modes import PCA_DIMS, cluster_images
 from gan.fileio import atomic_write
 from gan.models import SelfConditioned, build_discriminator, build_generator, count_parameters, preset_models
@@ -100,19 +99,19 @@ def fixed_latents(latent_dim: int, num_classes: int) -> tuple[torch.Tensor, torc
     return z, torch.arange(num_classes).repeat(rows), num_classes
 
 
-def discriminator_args(cfg: TrainConfig, num_classes: int) -> dict:
+def discriminator_args(cfg: TrainConfig, num_classes: int, image_shape=training_sets.GREY_28) -> dict:
     """D's constructor arguments for a resolved config (the preset's, with the AC/TAC-GAN heads)."""
-    d_args = preset_models(cfg.preset, num_classes)[2]
+    d_args = preset_models(cfg.preset, num_classes, image_shape)[2]
     if cfg.aux_class_weight:
         d_args["class_head"] = True
         d_args["twin_class_head"] = cfg.aux_twin
     return d_args
 
 
-def build_models(cfg: TrainConfig, num_classes: int, device: torch.device):
+def build_models(cfg: TrainConfig, num_classes: int, device: torch.device, image_shape=training_sets.GREY_28):
     """(arch, generator args, G, D, EMA copy of G or None, G optimizer, D optimizer) for a resolved config."""
-    arch, g_args, _ = preset_models(cfg.preset, num_classes)
-    d_args = discriminator_args(cfg, num_classes)
+    arch, g_args, _ = preset_models(cfg.preset, num_classes, image_shape)
+    d_args = discriminator_args(cfg, num_classes, image_shape)
     G = build_generator(arch, **g_args).to(device)
     D = build_discriminator(arch, **d_args).to(device)
     ema_G = copy.deepcopy(G) if cfg.ema else None
@@ -243,13 +242,14 @@ def _train(cfg: TrainConfig, ctx, stop: GracefulStop) -> Path:
         raise ValueError("--sync-bn needs CUDA: PyTorch's SyncBatchNorm has no CPU implementation")
     out = Path(cfg.out_dir)
     state_path = out / "state.pt"
-    own_images = is_folder_dataset(cfg.dataset)
-    names = class_names(cfg.dataset) if own_images else list(dataset_info(cfg.dataset).class_names)
+    own_images = training_sets.is_own(cfg.dataset)
+    names = training_sets.class_names(cfg.dataset)
+    shape = training_sets.image_shape(cfg.dataset)
     # Networks are conditional on classes, or on label-free modes; a modes model samples without one.
     num_classes = len(names) if cfg.conditional else cfg.modes
 
     torch.manual_seed(cfg.seed)
-    arch, g_args, G, D, ema_G, opt_g, opt_d = build_models(cfg, num_classes, device)
+    arch, g_args, G, D, ema_G, opt_g, opt_d = build_models(cfg, num_classes, device, shape)
     data_range = output_range(G)
 
     step, train_seconds = 0, 0.0
@@ -263,15 +263,11 @@ def _train(cfg: TrainConfig, ctx, stop: GracefulStop) -> Path:
         G = torch.nn.SyncBatchNorm.convert_sync_batchnorm(G)
     G, D = wrap(G, ctx, device), wrap(D, ctx, device)
 
-    skipped = 0
-    if own_images:
-        folder = load_folder(cfg.dataset, cfg.limit)
-        images, labels, skipped = folder.images, folder.labels, len(folder.skipped)
-        if skipped and ctx.is_main:
-            print(f"skipped {skipped} unusable file(s), e.g. {folder.skipped[0][0]}: {folder.skipped[0][1]}",
-                  file=sys.stderr)
-    else:
-        images, labels = load_dataset(cfg.dataset, "train", cfg.data_dir, limit=cfg.limit)
+    data = training_sets.load(cfg.dataset, "train", cfg.data_dir, cfg.limit)
+    images, labels, skipped = data.images, data.labels, len(data.skipped)
+    if skipped and ctx.is_main:
+        print(f"skipped {skipped} unusable file(s), e.g. {data.skipped[0][0]}: {data.skipped[0][1]}",
+              file=sys.stderr)
     modes = None
     if cfg.modes:  # the labels are dropped here: the modes come from the pixels alone
         labels, frequencies = cluster_images(images, cfg.modes, seed=cfg.seed)
@@ -298,13 +294,14 @@ def _train(cfg: TrainConfig, ctx, stop: GracefulStop) -> Path:
             data_range=data_range, preset=cfg.preset, loss=cfg.loss, steps=step, batch_size=cfg.batch_size,
             seed=cfg.seed, ema=cfg.ema, parameters=count_parameters(model), train_seconds=train_seconds,
             device=str(device), processes=ctx.world_size, version=__version__, config=dataclasses.asdict(cfg),
+            image_shape=shape,
             **({"images": len(images), "skipped_files": skipped} if own_images else {}))
         if snapshot_due():  # kept for metric-vs-time curves (bench/time_to_quality.py)
             save_generator(out / "snapshots" / f"step_{step:06d}", model, meta)
         path = save_generator(out / "generator", model, meta)
         # The discriminator beside it: the half of the GAN that knows where G is still wrong (#42).
         save_discriminator(path, unwrap(D), discriminator_meta(
-            path, arch=arch, discriminator_args=discriminator_args(cfg, num_classes), dataset=cfg.dataset,
+            path, arch=arch, discriminator_args=discriminator_args(cfg, num_classes, shape), dataset=cfg.dataset,
             class_names=names, data_range=data_range, steps=step, trained_against="generator (raw, not EMA)"))
         return path
 
@@ -408,7 +405,8 @@ def restore(state_path: Path, cfg: TrainConfig, G, D, ema_G, opt_g, opt_d) -> tu
 def write_progress_gif(out: Path) -> None:
     from PIL import Image
 
-    frames = [Image.open(p).convert("L") for p in sorted((out / "samples").glob("step_*.png"))]
+    frames = [Image.open(p) for p in sorted((out / "samples").glob("step_*.png"))]
+    frames = [f.convert("RGB" if f.mode == "RGB" else "L") for f in frames]
     if frames:
         atomic_write(out / "progress.gif", gif_bytes(frames, frame_ms=300, boomerang=False))
 
