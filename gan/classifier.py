@@ -13,17 +13,21 @@ from gan.evaluation.evaluator_net import evaluator_path, save_classifier, train_
 from gan.paths import evaluators_dir
 
 
+OWN_EPOCHS = 8
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m gan.classifier", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dataset", choices=list(DATASETS), default=DEFAULT_DATASET)
+    ap.add_argument("--dataset", default=DEFAULT_DATASET,
+                    help=f"{', '.join(DATASETS)} or prepared:PATH (a set without classes is judged by its k-means modes)")
     ap.add_argument("--epochs", type=int, help="default: " + ", ".join(f"{i.classifier_epochs} for {n}"
                                                                        for n, i in DATASETS.items()))
     ap.add_argument("--data-dir")
     ap.add_argument("--out-dir", default=str(evaluators_dir()),
                     help="default: evaluators/ in the checkpoint folder (GAN_CHECKPOINTS)")
     args = ap.parse_args(argv)
-    epochs = args.epochs or DATASETS[args.dataset].classifier_epochs
+    epochs = args.epochs or (DATASETS[args.dataset].classifier_epochs if args.dataset in DATASETS else OWN_EPOCHS)
     model, meta = train_classifier(args.dataset, epochs, data_dir=args.data_dir)
     path = evaluator_path(args.dataset, Path(args.out_dir))
     save_classifier(model, meta, path)

@@ -177,6 +177,7 @@ class MLPDiscriminator(ProjectionDiscriminator):
     def __init__(self, hidden: list[int] = (512, 256), num_classes: int = 0, dropout: float = 0.0,
                  slope: float = 0.2, class_head: bool = False, twin_class_head: bool = False, image_shape=IMAGE_SHAPE):
         super().__init__()
+        self.image_shape = tuple(image_shape)
         layers, width = [nn.Flatten()], picture_numel(image_shape)
         for h in hidden:
             layers += [nn.Linear(width, h), nn.LeakyReLU(slope)]
@@ -195,6 +196,7 @@ class DCGANDiscriminator(ProjectionDiscriminator):
                  dropout: float = 0.0, slope: float = 0.2, class_head: bool = False, twin_class_head: bool = False,
                  image_shape=IMAGE_SHAPE):
         super().__init__()
+        self.image_shape = tuple(image_shape)
         layers, (c, size, _) = [], image_shape
         for c_out in channels:
             layers += [nn.Conv2d(c, c_out, kernel, 2, (kernel - 1) // 2), nn.LeakyReLU(slope)]
@@ -281,6 +283,7 @@ class ResidualDiscriminator(ProjectionDiscriminator):
                  group_size: int = 16, num_classes: int = 0, class_head: bool = False, twin_class_head: bool = False,
                  image_shape=IMAGE_SHAPE):
         super().__init__()
+        self.image_shape = tuple(image_shape)
         end = start_size(image_shape, len(channels))
         total, layers, c = sum(blocks), [nn.Conv2d(image_shape[0], channels[0], 1)], channels[0]
         for i, (c_out, n) in enumerate(zip(channels, blocks)):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gan.data.idx import DATASETS, DataError
+from gan.data.idx import DataError
 from gan.evaluation.training_index import TrainingIndex, closeness_sentence, neighbours_image
 
 
@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m gan.neighbours", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", help="generator checkpoint whose sample to look up")
-    ap.add_argument("--build", choices=list(DATASETS),
+    ap.add_argument("--build", metavar="DATASET",  # mnist, fashion or prepared:PATH
                     help="only build (or check) the cached index of this data set, then exit")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--class", dest="label", help="class name, for conditional models")

@@ -13,7 +13,8 @@ import functools
 import torch
 from PIL import Image
 
-from gan.data.idx import DataError, load_dataset, to_model_range
+from gan.data import training_sets
+from gan.data.idx import DataError, to_model_range
 from gan.judging.fit import generated
 from gan.judging.selection import RULES, keep_by_critic
 from gan.judging.verdict import Critic, saliency_picture
@@ -35,9 +36,10 @@ def critic_of(m: LoadedModel) -> Critic:
 @functools.lru_cache(maxsize=2)
 def test_split(dataset: str) -> tuple[torch.Tensor, torch.Tensor]:
     try:
-        return load_dataset(dataset, "test", allow_download=False)
+        test = training_sets.load(dataset, "test", allow_download=False)
+        return test.images, test.labels
     except DataError:
-        raise InvalidInput(f"the real test images of {dataset!r} are not on this server") from None
+        raise InvalidInput(f"the real test images of {training_sets.short_name(dataset)!r} are not on this server") from None
 
 
 def real_picture(m: LoadedModel, index) -> tuple[torch.Tensor, int, str]:

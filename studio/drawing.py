@@ -15,7 +15,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from gan.data.pictures import MAX_PIXELS, BadPicture, NoInk, mnist_style, open_picture, working_copy
+from gan.checkpoint import image_shape
+from gan.data.pictures import MAX_PIXELS, BadPicture, NoInk, model_picture, open_picture, working_copy
 from gan.inversion.search import MAX_STEPS, invert
 from gan.sampling.images import upscale
 from gan.sampling.latents import format_latent
@@ -66,7 +67,7 @@ def find_picture(m: LoadedModel, picture, steps, classifier) -> tuple[Image.Imag
     the best class ('' for unconditional models), a line saying what was found and how)."""
     steps = as_int(steps, "steps", 0, MAX_STEPS)
     try:
-        target = mnist_style(read_picture(picture), m.meta["dataset"])
+        target = model_picture(read_picture(picture), m.meta["dataset"], image_shape(m.meta))
     except NoInk:
         raise InvalidInput(f"the picture has no ink: {EMPTY}") from None
     found = invert(m.generator, target, steps, classifier, m.encoder(), should_stop=cancelled)

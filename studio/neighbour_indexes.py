@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 from gan.data.idx import DATASETS, DataError
+from gan.data.prepared import is_prepared_dataset
 from gan.evaluation.training_index import TrainingIndex
 from gan.memory import release_freed_memory
 from studio.validation import InvalidInput
@@ -22,9 +23,14 @@ log = logging.getLogger("gan_studio")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def has_index(dataset: str) -> bool:
+    """The project's data sets and prepared sets have an index; a folder read as it is has none."""
+    return dataset in DATASETS or is_prepared_dataset(dataset)
+
+
 class NeighbourIndexes:
     def __init__(self, datasets, data_dir=None, evaluator_dir=None):
-        self.datasets = sorted(set(d for d in datasets if d in DATASETS))  # not your own images
+        self.datasets = sorted(set(d for d in datasets if has_index(d)))
         self.data_dir, self.evaluator_dir = data_dir, evaluator_dir
         self._ready: dict[str, TrainingIndex] = {}
         self._failed: dict[str, str] = {}
@@ -82,8 +88,9 @@ class NeighbourIndexes:
                 return self._ready[dataset]
             if dataset in self._failed:
                 raise InvalidInput(f"nearest training images are not available here: {self._failed[dataset]}")
-            if dataset not in DATASETS:
-                raise InvalidInput("nearest training images are available for MNIST and Fashion-MNIST models only")
+            if not has_index(dataset):
+                raise InvalidInput("nearest training images are available for MNIST, Fashion-MNIST and prepared "
+                                   "sets (python -m gan.prepare), not for a folder read as it is")
             if dataset not in self.datasets:  # a model of another data set arrived (trained from the page)
                 self.datasets = sorted(self.datasets + [dataset])
                 threading.Thread(target=self.build_all, args=([dataset],), daemon=True).start()

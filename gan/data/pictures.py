@@ -265,3 +265,16 @@ def mnist_style(image: Image.Image, dataset: str = DEFAULT_DATASET) -> np.ndarra
         rows, cols = np.indices(patch.shape)
         centre = (int((rows * patch).sum(dtype=np.int64)) / mass, int((cols * patch).sum(dtype=np.int64)) / mass)
     return paste_at(np.zeros((rule.size, rule.size), np.uint8), patch, centre)
+
+
+def model_picture(image: Image.Image, dataset: str, image_shape=(1, 28, 28)) -> np.ndarray:
+    """A visitor's picture as a model's training pictures were made, in display layout: for 28x28
+    grey models the data set's own rule (mnist_style); for colour and 32/64 px models the prepared
+    sets' (gan/data/prepared.py: centre square, LANCZOS, transparency on white)."""
+    channels, size, _ = image_shape
+    if tuple(image_shape) == (1, 28, 28):
+        return mnist_style(image, dataset)
+    from gan.data.prepared import training_picture
+
+    pixels = training_picture(image, size, channels)
+    return pixels[0] if channels == 1 else pixels.transpose(1, 2, 0)

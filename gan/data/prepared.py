@@ -37,7 +37,31 @@ def is_prepared_dataset(name: str) -> bool:
 
 
 def prepared_folder(name: str) -> Path:
-    return Path(name[len(PREFIX):]).expanduser()
+    """Where a prepared set is: its path when that exists, else a folder of the same name under a
+    data root (GAN_DATA_DIR, the project's data/), so a checkpoint trained on another machine finds
+    the set made again here (scripts/make_colour_sets.py)."""
+    path = Path(name[len(PREFIX):] if is_prepared_dataset(name) else name).expanduser()
+    if (path / "dataset.json").is_file():
+        return path
+    for root in data_roots():
+        if (root / path.name / "dataset.json").is_file():
+            return root / path.name
+    return path
+
+
+def data_roots() -> list[Path]:
+    import os
+
+    from gan.paths import downloads_dir
+
+    return [Path(p) for p in (os.environ.get("GAN_DATA_DIR"),) if p] + [downloads_dir()]
+
+
+def test_folder(name: str) -> Path | None:
+    """A prepared set's held-out pictures: the prepared set `<folder>-test` beside it, if made."""
+    folder = prepared_folder(name)
+    test = folder.with_name(folder.name + "-test")
+    return test if (test / "dataset.json").is_file() else None
 
 
 @dataclass

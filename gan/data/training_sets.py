@@ -21,6 +21,7 @@ class TrainingSet:
     images: torch.Tensor  # uint8 [N, H, W] (the IDX sets and folders) or [N, C, H, W] (prepared sets)
     labels: torch.Tensor  # int64 [N]
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    held_out: bool = True  # False: a "test" split of a set that has none (its training pictures)
 
 
 def is_own(name: str) -> bool:
@@ -32,9 +33,15 @@ def location(name: str) -> Path:
     return folders.folder_of(name) if folders.is_folder_dataset(name) else prepared.prepared_folder(name)
 
 
+def key(name: str) -> str:
+    """The set's name in file names (its evaluator: evaluators/<key>-classifier.*): a project data
+    set's own name, or your folder's name, the same on every machine."""
+    return short_name(name)
+
+
 def short_name(name: str) -> str:
     """A name for run folders and labels: the data set's name, or the folder's own."""
-    return (location(name).resolve().name or "images") if is_own(name) else name
+    return (location(name).name or location(name).resolve().name or "images") if is_own(name) else name
 
 
 def absolute(name: str) -> str:
@@ -62,13 +69,22 @@ def image_shape(name: str) -> tuple[int, int, int]:
     return prepared.prepared_shape(name) if prepared.is_prepared_dataset(name) else GREY_28
 
 
-def load(name: str, split: str = "train", data_dir: str | None = None, limit: int | None = None) -> TrainingSet:
-    """A split's pictures and labels. Your own pictures have one split: the whole set."""
+def has_test_split(name: str) -> bool:
+    if prepared.is_prepared_dataset(name):
+        return prepared.test_folder(name) is not None
+    return not folders.is_folder_dataset(name)
+
+
+def load(name: str, split: str = "train", data_dir: str | None = None, limit: int | None = None,
+         allow_download: bool = True) -> TrainingSet:
+    """A split's pictures and labels. A prepared set's test split is the set `<folder>-test` beside
+    it; without one, and for a folder of pictures, "test" gives the training pictures (held_out False)."""
     if folders.is_folder_dataset(name):
         folder = folders.load_folder(name, limit)
-        return TrainingSet(folder.images, folder.labels, folder.skipped)
+        return TrainingSet(folder.images, folder.labels, folder.skipped, held_out=split == "train")
     if prepared.is_prepared_dataset(name):
-        data = prepared.read_prepared(prepared.prepared_folder(name), limit)
-        return TrainingSet(data.images, data.labels, data.skipped)
-    images, labels = load_dataset(name, split, data_dir, limit=limit)
+        test = prepared.test_folder(name) if split == "test" else None
+        data = prepared.read_prepared(test or prepared.prepared_folder(name), limit)
+        return TrainingSet(data.images, data.labels, data.skipped, held_out=split == "train" or test is not None)
+    images, labels = load_dataset(name, split, data_dir, allow_download, limit=limit)
     return TrainingSet(images, labels)

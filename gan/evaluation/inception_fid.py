@@ -21,18 +21,23 @@ class InceptionUnavailable(RuntimeError):
     pass
 
 
+def as_rgb(x: torch.Tensor) -> torch.Tensor:
+    """Inception reads 3 channels: a grey picture is repeated, a colour one fed as it is."""
+    return x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
+
+
 def _pytorch_fid() -> Extractor:
     from pytorch_fid.inception import InceptionV3
 
     model = InceptionV3([InceptionV3.BLOCK_INDEX_BY_DIM[2048]]).eval()  # resizes to 299 and rescales itself
-    return lambda x: model(x.repeat(1, 3, 1, 1))[0].flatten(1)
+    return lambda x: model(as_rgb(x))[0].flatten(1)
 
 
 def _torch_fidelity() -> Extractor:
     from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 
     model = FeatureExtractorInceptionV3("inception-v3-compat", ["2048"]).eval()  # reads uint8, resizes itself
-    return lambda x: model((x * 255).round().to(torch.uint8).repeat(1, 3, 1, 1))[0].flatten(1)
+    return lambda x: model(as_rgb((x * 255).round().to(torch.uint8)))[0].flatten(1)
 
 
 BACKENDS = {"pytorch-fid": _pytorch_fid, "torch-fidelity": _torch_fidelity}

@@ -30,7 +30,9 @@ from pathlib import Path
 import torch
 
 from gan.checkpoint import load_generator
-from gan.data.idx import DataError, load_dataset, to_model_range
+from gan.data import training_sets
+from gan.data.idx import DataError, to_model_range
+from gan.evaluation.evaluator_net import evaluator_labels
 from gan.evaluation.evaluator_net import embed, load_classifier
 from gan.evaluation.inception_fid import Extractor, inception_features
 from gan.evaluation.training_index import TrainingIndex
@@ -101,7 +103,7 @@ def compare(fake_feats, fake_probs, real_feats, real_probs, k: int = 3) -> dict:
 def real_reference(dataset: str, data_dir=None, evaluator_dir=None):
     """(classifier, features, probabilities, labels) of the test split."""
     classifier, _ = load_classifier(dataset, Path(evaluator_dir)) if evaluator_dir else load_classifier(dataset)
-    x_test, y_test = load_dataset(dataset, "test", data_dir)
+    _, _, x_test, y_test, _, _ = evaluator_labels(dataset, data_dir)
     feats, probs = embed(classifier, to_model_range(x_test, (-1.0, 1.0)))
     return classifier, feats, probs, y_test
 
@@ -110,7 +112,7 @@ def real_reference(dataset: str, data_dir=None, evaluator_dir=None):
 def real_train_sample(dataset: str, n: int, data_dir=None, evaluator_dir=None):
     """(features, probabilities, labels) of n training images (a fixed random subset): the floor."""
     classifier = real_reference(dataset, data_dir, evaluator_dir)[0]
-    x_train, y_train = load_dataset(dataset, "train", data_dir)
+    x_train, y_train, _, _, _, _ = evaluator_labels(dataset, data_dir)
     idx = torch.randperm(len(x_train), generator=torch.Generator().manual_seed(0))[:n]
     feats, probs = embed(classifier, to_model_range(x_train[idx], (-1.0, 1.0)))
     return feats, probs, y_train[idx]
@@ -118,7 +120,7 @@ def real_train_sample(dataset: str, n: int, data_dir=None, evaluator_dir=None):
 
 @functools.lru_cache(maxsize=2)
 def real_inception_features(dataset: str, extract: Extractor, data_dir=None) -> torch.Tensor:
-    x_test, _ = load_dataset(dataset, "test", data_dir)
+    x_test = training_sets.load(dataset, "test", data_dir).images
     return inception_features(extract, to_model_range(x_test, (-1.0, 1.0)))
 
 

@@ -25,10 +25,11 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from gan.data.idx import SPLIT_FILES, DataError, find_data_dir, load_dataset, to_model_range
+from gan.data import prepared, training_sets
+from gan.data.idx import SPLIT_FILES, DataError, find_data_dir, to_model_range
 from gan.evaluation.evaluator_net import embed, evaluator_path, load_classifier
 from gan.fileio import cache_dir, file_sha256
-from gan.sampling.images import make_grid
+from gan.sampling.images import make_grid, to_display
 from gan.tensor_files import CheckpointError, read_tensors, save_tensors
 
 K = 8
@@ -129,7 +130,8 @@ class TrainingIndex:
         return torch.searchsorted(self.test_nearest, distances.contiguous()).float() / len(self.test_nearest)
 
     def lookup(self, image_u8: np.ndarray, k: int = K) -> Neighbours:
-        image = torch.as_tensor(np.asarray(image_u8, dtype=np.uint8)).view(1, 28, 28)
+        image = torch.as_tensor(np.asarray(image_u8, dtype=np.uint8))
+        image = image[None] if image.dim() == 2 else image.permute(2, 0, 1)[None]  # display [H, W(, 3)] -> the set's layout
         fd, fi = self.nearest_features(self.embed(image), k)
         pd, pi = self.nearest_pixels(image, k)
         return Neighbours(fi[0].tolist(), fd[0].tolist(), pi[0].tolist(), pd[0].tolist(),
@@ -142,7 +144,9 @@ class TrainingIndex:
                           for i in range(0, len(images_u8), batch)])
 
     def memorisation(self, images_u8: torch.Tensor) -> dict:
-        """The model-level figures for [N, 28, 28] uint8 samples (see the module docstring)."""
+        """The model-level figures for uint8 samples, [N, H, W] grey or [N, C, H, W] (see the module docstring)."""
+        if images_u8.dim() == 4 and images_u8.shape[-1] == 3:  # display layout [N, H, W, 3] -> the set's
+            images_u8 = images_u8.permute(0, 3, 1, 2)
         nearest = self.nearest_distances(images_u8)
         first_percentile = torch.quantile(self.test_nearest, 0.01)
         return {"memorised": round(float((nearest < first_percentile).float().mean()), 4),
@@ -154,8 +158,9 @@ class TrainingIndex:
     def build(cls, dataset: str, data_dir=None, classifier=None, limit: int | None = None) -> TrainingIndex:
         """From the data files; `limit` keeps the first images of each split (for tests)."""
         classifier = classifier or load_classifier(dataset)[0]
-        train, labels = load_dataset(dataset, "train", data_dir, allow_download=False, limit=limit)
-        test, _ = load_dataset(dataset, "test", data_dir, allow_download=False, limit=limit)
+        data = training_sets.load(dataset, "train", data_dir, limit=limit, allow_download=False)
+        train, labels = data.images, data.labels
+        test = training_sets.load(dataset, "test", data_dir, limit=limit, allow_download=False).images
         features = evaluator_features(classifier, train)
         index = cls(features.half(), train, labels, torch.zeros(1), classifier)
         index.test_nearest = index.nearest_distances(test).sort().values.float()
@@ -165,29 +170,54 @@ class TrainingIndex:
     def cache_path(dataset: str, data_dir=None, evaluator_dir=None) -> Path:
         """Where the index of these exact data files and evaluator is cached. Raises DataError when
         the data set is not on this machine (it is never downloaded for this)."""
-        folder = find_data_dir(dataset, data_dir)
-        if folder is None:
-            raise DataError(f"the {dataset} training images are not on this machine (set GAN_DATA_DIR)")
+        if prepared.is_prepared_dataset(dataset):
+            folder = prepared.prepared_folder(dataset)
+            test = prepared.test_folder(dataset) or folder
+            data_files = [folder / "images.npy", test / "images.npy"]
+            if not data_files[0].is_file():
+                raise DataError(f"the pictures of {training_sets.short_name(dataset)!r} are not on this machine "
+                                "(make them again: scripts/make_colour_sets.py or python -m gan.prepare)")
+        else:
+            folder = find_data_dir(dataset, data_dir)
+            if folder is None:
+                raise DataError(f"the {dataset} training images are not on this machine (set GAN_DATA_DIR)")
+            data_files = [folder / SPLIT_FILES[s][0] for s in ("train", "test")]
         key = file_sha256(evaluator_path(dataset, *evaluator_folder(evaluator_dir)))[:16] + "-" + file_sha256(
-            *(folder / SPLIT_FILES[s][0] for s in ("train", "test")))[:16]
-        return cache_dir() / f"index-{dataset}-{key}.safetensors"
+            *data_files)[:16]
+        return cache_dir() / f"index-{training_sets.short_name(dataset)}-{key}.safetensors"
 
     @classmethod
     def load_or_build(cls, dataset: str, data_dir=None, evaluator_dir=None, log=lambda message: None) -> TrainingIndex:
         """The cached index of `dataset`, built first when missing or stale."""
         path = cls.cache_path(dataset, data_dir, evaluator_dir)
         classifier = load_classifier(dataset, *evaluator_folder(evaluator_dir))[0]
+        # A prepared set's pixels are read from its images.npy, mapped rather than copied: 60,000
+        # colour pictures at 32 px are 184 MB, which the page cache holds instead of the app's heap.
+        mapped = prepared.is_prepared_dataset(dataset)
         if path.exists():
             try:
                 t = read_tensors(path)
-                return cls(t["features"], t["pixels"], t["labels"], t["test_nearest"], classifier)
+                pixels = mapped_pixels(dataset) if mapped else t["pixels"]
+                return cls(t["features"], pixels, t["labels"], t["test_nearest"], classifier)
             except (CheckpointError, KeyError) as e:  # a damaged cache is rebuilt, never trusted
                 log(f"rebuilding {path}: {e}")
         log(f"building the {dataset} training-set index (once; cached in {path.parent})")
         index = cls.build(dataset, data_dir, classifier)
-        save_tensors(path, {"features": index.features, "pixels": index.pixels, "labels": index.labels,
-                            "test_nearest": index.test_nearest})  # atomic: a second process never reads half a file
+        save_tensors(path, {"features": index.features, "labels": index.labels, "test_nearest": index.test_nearest,
+                            **({} if mapped else {"pixels": index.pixels})})  # atomic: never half a file
+        if mapped:
+            index.pixels = mapped_pixels(dataset)
         return index
+
+
+def mapped_pixels(dataset: str) -> torch.Tensor:
+    """A prepared set's training pictures, uint8 [N, C, H, W], as a read-only map of its images.npy."""
+    import warnings
+
+    array = np.load(prepared.prepared_folder(dataset) / "images.npy", mmap_mode="r", allow_pickle=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns that the array is read-only: nothing writes to it
+        return torch.from_numpy(array)
 
 
 def closeness_sentence(found: Neighbours) -> str:
@@ -210,7 +240,8 @@ def neighbours_image(query_u8: np.ndarray, found: Neighbours, pixels: torch.Tens
     rows = []
     for ids, dists, name in ((found.feature_ids, found.feature_distances, "by features"),
                              (found.pixel_ids, found.pixel_distances, "by pixels")):
-        strip = make_grid(np.stack([pixels[i].numpy() for i in ids]), nrow=len(ids), scale=scale).convert("RGB")
+        tiles = np.stack([np.asarray(pixels[i]) for i in ids])
+        strip = make_grid(to_display(tiles) if tiles.ndim == 4 else tiles, nrow=len(ids), scale=scale).convert("RGB")
         row = Image.new("RGB", (query.width + gap + strip.width, strip.height + caption_height), "white")
         row.paste(query, (0, 0))
         row.paste(strip, (query.width + gap, 0))

@@ -31,15 +31,19 @@ SUFFIX = ".encoder"
 
 
 class Encoder(nn.Module):
-    """[N, 1, 28, 28] images in the generator's output range (+ labels) -> [N, latent_dim]."""
+    """[N, C, H, W] images in the generator's output range (+ labels) -> [N, latent_dim]. Strided
+    4x4 convs halve the size down to 7 or 8 (28 -> 14 -> 7; 64 -> 32 -> 16 -> 8), a 3x3 one to 4x4."""
 
-    def __init__(self, latent_dim: int, num_classes: int = 0, width: int = 64):
+    def __init__(self, latent_dim: int, num_classes: int = 0, width: int = 64, image_shape=(1, 28, 28)):
         super().__init__()
-        self.latent_dim, self.num_classes = latent_dim, num_classes
+        self.latent_dim, self.num_classes, self.image_shape = latent_dim, num_classes, tuple(image_shape)
+        channels, size, _ = self.image_shape
+        layers, c_in, c_out = [], channels + num_classes, width
+        while size > 8:
+            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1)] + ([nn.BatchNorm2d(c_out)] if layers else []) + [nn.LeakyReLU(0.2)]
+            c_in, c_out, size = c_out, min(2 * c_out, 4 * width), size // 2
         self.net = nn.Sequential(
-            nn.Conv2d(1 + num_classes, width, 4, 2, 1), nn.LeakyReLU(0.2),  # 14x14
-            nn.Conv2d(width, 2 * width, 4, 2, 1), nn.BatchNorm2d(2 * width), nn.LeakyReLU(0.2),  # 7x7
-            nn.Conv2d(2 * width, 4 * width, 3, 2, 1), nn.BatchNorm2d(4 * width), nn.LeakyReLU(0.2),  # 4x4
+            *layers, nn.Conv2d(c_in, 4 * width, 3, 2, 1), nn.BatchNorm2d(4 * width), nn.LeakyReLU(0.2),  # 4x4
             nn.Flatten(), nn.Linear(4 * width * 16, latent_dim),
         )
 
@@ -86,7 +90,8 @@ def load_encoder(generator_path: str | Path) -> Encoder | None:
     if meta["generator_sha256"] != file_sha256(generator_path):
         return None
     try:
-        encoder = Encoder(meta["latent_dim"], meta["num_classes"], meta["config"]["width"])
+        encoder = Encoder(meta["latent_dim"], meta["num_classes"], meta["config"]["width"],
+                          meta.get("image_shape", (1, 28, 28)))
     except (TypeError, ValueError, KeyError) as e:
         raise CheckpointError(f"{sidecar}: cannot build the encoder from its arguments ({e})") from None
     state = {k: v.float() if v.is_floating_point() else v for k, v in read_tensors(weights).items()}
@@ -94,13 +99,14 @@ def load_encoder(generator_path: str | Path) -> Encoder | None:
 
 
 def real_images(dataset: str, data_range, data_dir=None):
-    from gan.data.idx import DataError, load_dataset, to_model_range
+    from gan.data import training_sets
+    from gan.data.idx import DataError, to_model_range
 
     try:
-        images, labels = load_dataset(dataset, "train", data_dir=data_dir, allow_download=False)
+        data = training_sets.load(dataset, "train", data_dir, allow_download=False)
     except DataError:
         return None, None
-    return to_model_range(images, data_range), labels
+    return to_model_range(data.images, data_range), data.labels
 
 
 def train_encoder(generator: nn.Module, meta: dict, cfg: EncoderConfig, data_dir=None, log=print) -> tuple[Encoder, dict]:
@@ -111,7 +117,10 @@ def train_encoder(generator: nn.Module, meta: dict, cfg: EncoderConfig, data_dir
     generator.eval().requires_grad_(False)
     d, k = generator.latent_dim, generator.num_classes
     data_range = output_range(generator)
-    encoder = Encoder(d, k, cfg.width)
+    from gan.checkpoint import image_shape
+
+    shape = image_shape(meta)
+    encoder = Encoder(d, k, cfg.width, shape)
     optimiser = torch.optim.Adam(encoder.parameters(), lr=cfg.lr, betas=(0.9, 0.99))
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, cfg.steps)
     real, real_labels = real_images(meta["dataset"], data_range, data_dir)
@@ -163,6 +172,7 @@ def train_encoder(generator: nn.Module, meta: dict, cfg: EncoderConfig, data_dir
                    "pixel_error": round(((generator(z_hat, y) - fake).abs().mean() / (hi - lo)).item(), 4)}
     generator.requires_grad_(True)
     info = {"kind": "encoder", "latent_dim": d, "num_classes": k, "config": asdict(cfg),
+            **({"image_shape": list(shape)} if shape != (1, 28, 28) else {}),
             "train_seconds": round(time.time() - started, 1), "trained_on_real_images": real is not None,
             "generated_heldout": figures}
     return encoder, info

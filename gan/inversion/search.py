@@ -43,7 +43,7 @@ class Stopped(Exception):
 class Inversion:
     z: torch.Tensor  # [latent_dim], the found latent
     label: int | None  # the best class, for conditional models
-    image: np.ndarray  # [28, 28] uint8, the reconstruction
+    image: np.ndarray  # uint8 [H, W] or [H, W, 3], the reconstruction
     distance: float  # mean absolute pixel difference to the target, 0-1
     ranking: list[tuple[int, float]]  # (class, distance), best first (conditional models)
     start: str  # "encoder" or "best of N seeds"
@@ -104,14 +104,16 @@ def optimise(generator, z: torch.Tensor, labels: torch.Tensor | None, targets: t
 
 def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, classifier=None, encoder=None,
                 candidates: int = CANDIDATES, classes_optimised: int | None = None, should_stop=None) -> list[Inversion]:
-    """Invert each 28x28 uint8 picture of `targets_u8` [B, 28, 28] into `generator`.
+    """Invert each uint8 picture of `targets_u8` (display layout: [B, H, W] grey or [B, H, W, 3]) into `generator`.
     `classes_optimised` overrides how many of the best-starting classes are optimised (default: 1
     with an encoder, TOP_CLASSES without; bench/invert_quality.py compares)."""
     if not 0 <= steps <= MAX_STEPS:
         raise ValueError(f"steps must lie in 0-{MAX_STEPS}, got {steps}")
     generator.eval()
     data_range = lo, hi = output_range(generator)
-    targets = to_model_range(torch.as_tensor(np.asarray(targets_u8)).view(-1, 28, 28), data_range)
+    shown = np.asarray(targets_u8)
+    pixels_in = torch.as_tensor(shown)
+    targets = to_model_range(pixels_in.permute(0, 3, 1, 2) if pixels_in.dim() == 4 else pixels_in, data_range)
     b, labels = len(targets), labels_of(generator)
     k, labelled, conditional = len(labels), labels != [None], generator.num_classes > 0
 
@@ -142,7 +144,7 @@ def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, c
         if labelled and not conditional:  # the mode goes into the latent, which then needs no label
             z = generator.in_mode(z, y)
     distance = ((images - targets).abs().flatten(1).mean(1) / (hi - lo)).view(b, top)
-    pixels = to_uint8(images, data_range).reshape(b, top, 28, 28)
+    pixels = to_uint8(images, data_range).reshape(b, top, *shown.shape[1:])
     z = z.view(b, top, -1)
     start = "encoder" if encoder is not None else f"best of {candidates} seeds"
     found = []
@@ -162,6 +164,6 @@ def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, c
 
 def invert(generator, target_u8: np.ndarray, steps: int = DEFAULT_STEPS, classifier=None, encoder=None,
            candidates: int = CANDIDATES, should_stop=None) -> Inversion:
-    """Find the latent (and class) of `generator` whose image is closest to the 28x28 uint8 `target_u8`."""
+    """Find the latent (and class) of `generator` whose image is closest to the uint8 picture `target_u8`."""
     return invert_many(generator, np.asarray(target_u8)[None], steps, classifier, encoder, candidates,
                        should_stop=should_stop)[0]

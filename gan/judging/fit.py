@@ -21,8 +21,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from gan.checkpoint import discriminator_meta, load_discriminator, load_generator, save_discriminator
-from gan.data.idx import load_dataset, to_model_range
+from gan.checkpoint import discriminator_meta, image_shape, load_discriminator, load_generator, save_discriminator
+from gan.data import training_sets
+from gan.data.idx import to_model_range
 from gan.models import build_discriminator, preset_models
 from gan.sampling.latents import latent_for_seeds, output_range, to_unit_range
 
@@ -43,8 +44,8 @@ class CriticConfig:
 
 
 def critic_args(meta: dict) -> dict:
-    """The dcgan preset's discriminator, conditional when the generator takes labels."""
-    return preset_models("dcgan", meta["num_classes"])[2]
+    """The dcgan preset's discriminator for the generator's pictures, conditional when it takes labels."""
+    return preset_models("dcgan", meta["num_classes"], image_shape(meta))[2]
 
 
 def pictures(generator, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
@@ -120,7 +121,8 @@ def fit_critic(generator_path, cfg: CriticConfig = CriticConfig(), data_dir=None
     torch.manual_seed(cfg.seed)
     generator, meta = load_generator(generator_path)
     generator.requires_grad_(False)
-    images, labels = load_dataset(meta["dataset"], "train", data_dir)
+    data = training_sets.load(meta["dataset"], "train", data_dir)
+    images, labels = data.images, data.labels
     args = critic_args(meta)
     critic = build_discriminator("dcgan", **args)
     opt = torch.optim.Adam(critic.parameters(), lr=cfg.lr, betas=(0.5, 0.999))
@@ -160,7 +162,8 @@ def calibrate(critic, generator, meta: dict, n: int, data_dir=None) -> dict:
     """The quantile tables and the Platt fit, from the scores of the first n test images (the
     second half of the split stays unseen, for checking the tables) and of n samples from
     CALIBRATION_SEED on."""
-    x_test, y_test = load_dataset(meta["dataset"], "test", data_dir)
+    test = training_sets.load(meta["dataset"], "test", data_dir)  # the training pictures where there is no test split
+    x_test, y_test = test.images, test.labels
     real, real_y = to_model_range(x_test[:n], (-1.0, 1.0)), y_test[:n] if meta["num_classes"] else None
     fake_y = torch.arange(n) % meta["num_classes"] if meta["num_classes"] else None
     z = latent_for_seeds(range(CALIBRATION_SEED, CALIBRATION_SEED + n), generator.latent_dim)

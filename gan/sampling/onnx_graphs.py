@@ -1,14 +1,14 @@
 """Generators and encoders as ONNX graphs, for the browser (onnxruntime-web) and anyone else.
 
 Each graph keeps what the PyTorch model takes, in a form ONNX and a browser can feed:
-- an unconditional generator: z [N, d] -> images [N, 1, 28, 28] in its output range;
+- an unconditional generator: z [N, d] -> images [N, C, H, W] (the checkpoint's image_shape) in its output range;
 - a conditional one: z and class weights [N, K] (one-hot rows pick a class; mixed rows morph
   between classes, as the interpolation does);
 - a self-conditioned one (trained on label-free modes): z [N, d + 1] alone, its mode read from
   z[0] by SelfConditioned.modes itself (written with ops ONNX has). The page picks a mode by
   setting z[0] (`mode_ratios`);
-- an inversion encoder: pictures [N, 1, 28, 28] in the generator's range (+ class weights) -> z;
-- a critic (gan/judging/): pictures [N, 1, 28, 28] in [-1, 1] (+ class weights) -> logits [N].
+- an inversion encoder: pictures [N, C, H, W] in the generator's range (+ class weights) -> z;
+- a critic (gan/judging/): pictures [N, C, H, W] in [-1, 1] (+ class weights) -> logits [N].
 
 `explorer_meta` is what a page needs beside the graph: latent size, classes or modes, output
 range, the sliders' principal directions, how a seed becomes a latent, how a drawing is made like
@@ -88,21 +88,21 @@ def generator_onnx(generator: nn.Module) -> bytes:
     return to_onnx(BrowserGenerator(generator), generator_inputs(generator), "images")
 
 
-def picture_inputs(num_classes: int) -> dict[str, torch.Tensor]:
+def picture_inputs(num_classes: int, image_shape=(1, 28, 28)) -> dict[str, torch.Tensor]:
     """What the graphs that read pictures (the encoder, the critic) are traced on."""
-    inputs = {"pictures": torch.zeros(2, 1, 28, 28)}
+    inputs = {"pictures": torch.zeros(2, *image_shape)}
     if num_classes:
         inputs["labels"] = torch.eye(num_classes)[:2]
     return inputs
 
 
 def encoder_onnx(encoder: nn.Module) -> bytes:
-    return to_onnx(BrowserEncoder(encoder), picture_inputs(encoder.num_classes), "z")
+    return to_onnx(BrowserEncoder(encoder), picture_inputs(encoder.num_classes, encoder.image_shape), "z")
 
 
 def critic_onnx(critic: nn.Module) -> bytes:
     """A critic as it is: its label embedding already takes class weights (rows of soft labels)."""
-    return to_onnx(critic, picture_inputs(critic.num_classes), "logits")
+    return to_onnx(critic, picture_inputs(critic.num_classes, critic.image_shape), "logits")
 
 
 def mode_ratios(generator: nn.Module) -> list[float]:
@@ -118,6 +118,7 @@ def explorer_meta(key: str, label: str, meta: dict, generator: nn.Module, direct
     return {
         "name": key, "label": label, "dataset": meta.get("dataset", ""),
         "latent_dim": generator.latent_dim,
+        "image_shape": list(meta.get("image_shape", (1, 28, 28))),  # [channels, height, width] the graphs draw
         "classes": list(meta.get("class_names", [])) if getattr(generator, "num_classes", 0) else [],
         "modes": [{"name": f"mode {i + 1}", "share": share, "ratio": ratio}
                   for i, (share, ratio) in enumerate(zip(frequencies, mode_ratios(generator)))] if self_conditioned else [],

@@ -82,6 +82,11 @@ class DrawingGuess {
       const meta = await rt.modelMeta(key);
       if (turn !== this.turn) return;
       if (!meta.encoder_url) { this.status(`${meta.label} has no encoder: "Find in model" still works.`); return; }
+      if (rt.pictureSize(meta) !== 784) { // the sketchpad draws grey 28 px digits and clothes
+        const [c, h, w] = rt.shapeOf(meta);
+        this.status(`${meta.label} draws ${c === 3 ? 'colour ' : ''}${h}×${w} pictures, not sketches: upload one and press "Find in model".`);
+        return;
+      }
       await Promise.all([meta.generator_url, meta.encoder_url, meta.critic_url].filter(Boolean).map((url) => rt.session(this.ort, url)));
       if (turn !== this.turn) return;
       this.meta = meta;

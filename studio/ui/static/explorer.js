@@ -287,7 +287,7 @@ class Explorer {
       const t0 = performance.now();
       const image = await rt.generate(this.ort, this.meta, [z], [this.labelFor(choice)]);
       const bytes = rt.toBytes(this.meta, image);
-      rt.paint(this.$('.ge-image'), bytes);
+      rt.paint(this.$('.ge-image'), bytes, 1, 0, 1, rt.shapeOf(this.meta));
       this.stats.single.push(performance.now() - t0);
       this.lastBytes = bytes;
       this.lastLatent = z;
@@ -318,7 +318,7 @@ class Explorer {
       const latents = Array.from({ length: ROW_AT_ONCE }, (_, i) => this.latent(Math.min(MAX_SEED, seed + row * ROW_AT_ONCE + i)));
       const images = await rt.generate(this.ort, this.meta, latents, latents.map(() => this.labelFor(choice)));
       if (this.gridDrawn !== drawn) return; // the grid was switched off and on meanwhile
-      rt.paint(this.$('.ge-grid'), rt.toBytes(this.meta, images), GRID_COLUMNS, row * ROW_AT_ONCE, GRID);
+      rt.paint(this.$('.ge-grid'), rt.toBytes(this.meta, images), GRID_COLUMNS, row * ROW_AT_ONCE, GRID, rt.shapeOf(this.meta));
       this.stats.gridRows.push(performance.now() - tr);
       drawn.rows.add(row);
       drawn.next = row + 1;
@@ -368,7 +368,7 @@ class Explorer {
     const label = this.meta.classes.length ? a.map((v, i) => v + (b[i] - v) * t) : null;
     const image = await rt.generate(this.ort, this.meta, [slerp(z0, z1, t)], [label]);
     if (turn !== this.animTurn) return; // a newer model or play has taken over
-    rt.paint(this.$('.ge-anim'), rt.toBytes(this.meta, image));
+    rt.paint(this.$('.ge-anim'), rt.toBytes(this.meta, image), 1, 0, 1, rt.shapeOf(this.meta));
     this.$('.ge-anim-caption').textContent = `t = ${t.toFixed(2)} (slerp)`;
   }
 

@@ -122,22 +122,32 @@ export async function generate(ort, meta, latents, labels) {
   const feeds = { z: batch(ort, latents, meta.latent_dim) };
   if (k) feeds.labels = batch(ort, labels, k);
   const out = await g.run(feeds);
-  return out.images.data; // n * 784 floats in meta.output_range
+  return out.images.data; // n * pictureSize(meta) floats in meta.output_range, channels first
 }
 
-// pictures: array of 784 floats in meta.output_range; labels as for generate. -> n * latent_dim floats
+// [channels, height, width] of the model's pictures (checkpoints before colour: 1 x 28 x 28)
+export function shapeOf(meta) {
+  return meta.image_shape || [1, 28, 28];
+}
+
+export function pictureSize(meta) {
+  const [c, h, w] = shapeOf(meta);
+  return c * h * w;
+}
+
+// pictures: arrays of pictureSize(meta) floats in meta.output_range; labels as for generate. -> n * latent_dim floats
 export async function encode(ort, meta, pictures, labels) {
   const e = await session(ort, meta.encoder_url);
   const k = meta.classes.length;
-  const feeds = { pictures: batch(ort, pictures, 784, [1, 28, 28]) };
+  const feeds = { pictures: batch(ort, pictures, pictureSize(meta), shapeOf(meta)) };
   if (k) feeds.labels = batch(ort, labels, k);
   return (await e.run(feeds)).z.data;
 }
 
-// pictures: array of 784 floats in [-1, 1]; labels as for generate (a conditional critic). -> n logits
+// pictures: arrays of pictureSize(meta) floats in [-1, 1]; labels as for generate (a conditional critic). -> n logits
 export async function judge(ort, meta, pictures, labels) {
   const c = await session(ort, meta.critic_url);
-  const feeds = { pictures: batch(ort, pictures, 784, [1, 28, 28]) };
+  const feeds = { pictures: batch(ort, pictures, pictureSize(meta), shapeOf(meta)) };
   if (labels) feeds.labels = batch(ort, labels, labels[0].length);
   return (await c.run(feeds)).logits.data;
 }
@@ -163,22 +173,27 @@ export function toBytes(meta, images) {
   return out;
 }
 
-// Paint 28x28 grey images into `canvas` as a grid of `columns` (the canvas is sized for `total` tiles;
-// CSS scales it): the images fill tiles first, first + 1, ... (a grid may be painted a row at a time).
-export function paint(canvas, bytes, columns = 1, first = 0, total = bytes.length / 784) {
-  const n = bytes.length / 784, rows = Math.ceil(total / columns);
-  if (canvas.width !== columns * 28 || canvas.height !== rows * 28) {
-    canvas.width = columns * 28;
-    canvas.height = rows * 28;
+// Paint pictures of `shape` ([channels, height, width]; channels first, 1 grey or 3 RGB, as the
+// graphs give them) into `canvas` as a grid of `columns` (the canvas is sized for `total` tiles; CSS
+// scales it): the images fill tiles first, first + 1, ... (a grid may be painted a row at a time).
+export function paint(canvas, bytes, columns = 1, first = 0, total = null, shape = [1, 28, 28]) {
+  const [c, h, w] = shape, plane = h * w, size = c * plane;
+  const n = bytes.length / size, rows = Math.ceil((total ?? n) / columns);
+  if (canvas.width !== columns * w || canvas.height !== rows * h) {
+    canvas.width = columns * w;
+    canvas.height = rows * h;
   }
   const ctx = canvas.getContext('2d');
+  const green = c === 3 ? plane : 0, blue = c === 3 ? 2 * plane : 0;
   for (let t = 0; t < n; t++) {
-    const tile = ctx.createImageData(28, 28);
-    for (let i = 0; i < 784; i++) {
-      tile.data[4 * i] = tile.data[4 * i + 1] = tile.data[4 * i + 2] = bytes[t * 784 + i];
+    const tile = ctx.createImageData(w, h), at = t * size;
+    for (let i = 0; i < plane; i++) {
+      tile.data[4 * i] = bytes[at + i];
+      tile.data[4 * i + 1] = bytes[at + green + i];
+      tile.data[4 * i + 2] = bytes[at + blue + i];
       tile.data[4 * i + 3] = 255;
     }
-    ctx.putImageData(tile, ((first + t) % columns) * 28, Math.floor((first + t) / columns) * 28);
+    ctx.putImageData(tile, ((first + t) % columns) * w, Math.floor((first + t) / columns) * h);
   }
 }
 
