@@ -370,7 +370,9 @@ class Studio:
     def model_card(self, key) -> tuple[str, Image.Image]:
         m = self.model(key)
         meta = m.meta
+        channels, height, width = image_shape(meta)
         rows = [("data set", dataset_title(meta["dataset"])),
+                ("pictures", f"{width}×{height} {'colour' if channels == 3 else 'grey'}"),
                 ("architecture", f"{meta['arch']} (preset `{meta.get('preset', '?')}`), "
                                  f"{meta.get('parameters', 0):,} parameters"),
                 ("conditional", "yes: " + ", ".join(m.class_names) if m.class_names else

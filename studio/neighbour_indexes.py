@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gan.data.idx import DATASETS, DataError
 from gan.data.prepared import is_prepared_dataset
+from gan.data.training_sets import short_name
 from gan.evaluation.training_index import TrainingIndex
 from gan.memory import release_freed_memory
 from studio.validation import InvalidInput
@@ -94,7 +95,7 @@ class NeighbourIndexes:
             if dataset not in self.datasets:  # a model of another data set arrived (trained from the page)
                 self.datasets = sorted(self.datasets + [dataset])
                 threading.Thread(target=self.build_all, args=([dataset],), daemon=True).start()
-        raise InvalidInput(f"the {dataset} training-set index is still being built (about a minute after the "
+        raise InvalidInput(f"the {short_name(dataset)} training-set index is still being built (about a minute after the "
                            "first start, seconds after that); try again shortly")
 
     def status(self) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from gan.checkpoint import CheckpointError, is_generator_sidecar, load_generator
-from gan.data.folders import is_folder_dataset, short_name
+from gan.data import training_sets
 from gan.data.idx import DATASETS
 from gan.evaluation.evaluator_net import load_classifier
 from gan.inversion.encoder_net import load_encoder
@@ -25,6 +25,9 @@ from gan.sampling.directions import NUM_DIRECTIONS, principal_directions
 log = logging.getLogger("gan_studio")
 PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".ckpt", ".bin")
 DATASET_TITLES = {name: info.title for name, info in DATASETS.items()}
+# The colour sets scripts/make_colour_sets.py makes, as the page names them.
+PREPARED_TITLES = {"emoji64": "Emoji (Noto, 64 px colour)", "emoji32": "Emoji (Noto, 32 px colour)",
+                   "colour-mnist32": "Colour MNIST (32 px)"}
 PROJECT_PRESETS = ("dcgan", "mlp")
 
 
@@ -114,8 +117,8 @@ def picker_order(meta: dict, key: str) -> tuple:
 
 
 def dataset_title(dataset: str) -> str:
-    if is_folder_dataset(dataset):
-        return f"Your images ({short_name(dataset)})"
+    if training_sets.is_own(dataset):
+        return PREPARED_TITLES.get(training_sets.short_name(dataset), f"Your images ({training_sets.short_name(dataset)})")
     return DATASET_TITLES.get(dataset, dataset)
 
 

@@ -42,6 +42,10 @@ log = logging.getLogger("gan_studio")
 ROOT = Path(__file__).resolve().parent.parent
 
 DATA_CHOICES = {info.label: name for name, info in DATASETS.items()} | {"Your images (.zip)": "upload"}
+# How a zip's pictures are prepared: (size, channels). The MNIST-shaped choice keeps the sketchpad.
+PICTURE_CHOICES = {"28 px grey (like MNIST)": (28, 1), "32 px colour": (32, 3), "32 px grey": (32, 1),
+                   "64 px colour": (64, 3), "64 px grey": (64, 1)}
+DEFAULT_PICTURES = "28 px grey (like MNIST)"
 
 
 QUICK_EVAL_SAMPLES = 2000
@@ -125,8 +129,10 @@ class LiveTraining:
                 return float(sorted(r["img_per_s"] for r in rows)[int(0.9 * (len(rows) - 1))])  # unhurried speed
         return IMAGES_PER_SECOND["dcgan" if recipe == "fast" and not cpu_has_native_bf16() else recipe]
 
-    def start(self, data, recipe, conditional, steps, upload=None, who="someone", limit=0) -> str:
+    def start(self, data, recipe, conditional, steps, upload=None, who="someone", limit=0,
+              pictures=DEFAULT_PICTURES) -> str:
         data = DATA_CHOICES[as_choice(data, "data", list(DATA_CHOICES))]
+        size, channels = PICTURE_CHOICES[as_choice(pictures or DEFAULT_PICTURES, "pictures", list(PICTURE_CHOICES))]
         recipe = RECIPES[as_choice(recipe, "recipe", list(RECIPES))]
         flags = recipe_flags(recipe, bool(conditional))
         steps = as_int(steps, "steps", 1, self.limits.max_steps)
@@ -142,11 +148,12 @@ class LiveTraining:
         try:
             out = new_run_folder(self.folder, "images" if data == "upload" else data)
             if data == "upload":
-                unpacked = unpack_images(upload, out / "images", self.limits.upload)
+                unpacked = unpack_images(upload, out / "images", self.limits.upload, size=size, channels=channels,
+                                         max_images=self.limits.max_images)
                 if conditional and len(unpacked.classes) < 2:
                     raise InvalidInput(f"a conditional model needs at least 2 class sub-folders in the zip, "
                                        f"found {len(unpacked.classes)}")
-                dataset = f"folder:{unpacked.folder}"
+                dataset = f"prepared:{unpacked.folder}"
                 limit = min(limit or self.limits.max_images, self.limits.max_images)
             else:
                 dataset = data

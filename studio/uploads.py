@@ -1,14 +1,15 @@
-"""A visitor's .zip of images, turned into a training folder (gan/data/folders.py layout).
+"""A visitor's .zip of images, turned into a prepared set (gan/data/prepared.py) at the size and colours chosen.
 
 Nothing the zip names is trusted. Refused outright, before anything is written: a zip larger than
 the upload cap, more entries than allowed (folders count too), entries whose path escapes the
 folder (`../`, absolute paths, drive letters), symbolic links, names that are not valid text, and
 zip bombs, by the sizes the zip declares and again by the bytes actually inflated. Every other
 entry is read into memory (at most `entry_mb`), opened as a picture from the allow-list
-(gan/data/pictures.py) and written as a 28x28 grey PNG under a name of our own: `<class>/000123.png`.
-So an entry that is not a usable picture (noise, an EPS document named .png, an encrypted or oddly
-compressed entry) is skipped and counted, never written, and clashing, over-long or very deep names
-cannot matter. A single top-level folder is taken as the root, so both `digits.zip: 0/a.png` and
+(gan/data/pictures.py; an animation gives its first frame) and shaped as every training picture is
+(28, 32 or 64 px, grey or colour), its class taken from its folder under a name of our own. So an
+entry that is not a usable picture (noise, an EPS document named .png, an encrypted or oddly
+compressed entry) is skipped with its reason, never written, and clashing, over-long or very deep
+names cannot matter. A single top-level folder is taken as the root, so both `digits.zip: 0/a.png` and
 `digits.zip: digits/0/a.png` give classes 0, 1, ...
 """
 
@@ -22,12 +23,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from PIL import Image
 
-from gan.data.folders import to_28x28
 from gan.data.idx import MAX_CLASSES
 from gan.data.pictures import BadPicture, BudgetSpent, DecodeBudget, open_picture
-from gan.sampling.images import png_bytes
+from gan.data.prepared import MAX_IMAGES, Collector, write_prepared
 from studio.validation import InvalidInput, shown
 
 CHUNK = 1 << 16
@@ -174,9 +173,11 @@ def class_folder_names(parts: list[tuple[str, ...]]) -> dict[str, str]:
 
 
 def unpack_images(zip_path: str | Path, dest: str | Path, limits: UploadLimits = UploadLimits(),
-                  min_images: int = MIN_IMAGES) -> Unpacked:
-    """Write the zip's usable pictures into `dest` (which must not exist yet) as 28x28 PNGs. On any
-    refusal `dest` is removed again."""
+                  min_images: int = MIN_IMAGES, size: int = 28, channels: int = 1,
+                  max_images: int = MAX_IMAGES) -> Unpacked:
+    """Write the zip's usable pictures into `dest` (which must not exist yet) as a prepared set
+    (gan/data/prepared.py) of size x size pictures, grey (1 channel) or colour (3). On any refusal
+    `dest` is removed again."""
     zip_path, dest = Path(zip_path), Path(dest)
     with open_zip(zip_path, limits) as archive:
         entries = check_entries(archive, limits)
@@ -187,39 +188,39 @@ def unpack_images(zip_path: str | Path, dest: str | Path, limits: UploadLimits =
         folders = class_folder_names(parts)
         if len(folders) > MAX_CLASSES:
             raise InvalidInput(f"the zip has {len(folders)} class folders; at most {MAX_CLASSES}")
-        images, skipped = 0, []
+        classes = sorted(set(folders.values()))
+        collector = Collector(size, channels, classes, max_images=max_images, source=shown(zip_path.name))
         budget = limits.decode_budget(zip_path.stat().st_size)
         dest.mkdir(parents=True)
         try:
             for info, rel in zip(entries, parts):
                 if not rel or rel[-1].startswith("."):
-                    skipped.append((info.filename, "hidden or empty name"))
+                    collector.skip(info.filename, "hidden or empty name")
                     continue
                 # The declared sizes passed the unpack cap and no entry inflates beyond its own.
                 data, why = read_entry(archive, info, limits.entry_mb * 2**20)
-                pixels = None
                 if why is None:
                     try:
-                        pixels = to_28x28(open_picture(io.BytesIO(data), budget))
+                        picture = open_picture(io.BytesIO(data), budget, first_frame=True)
+                        label = classes.index(folders[rel[0]]) if len(rel) > 1 else 0
+                        collector.add(picture, label, info.filename)
+                        continue
                     except BadPicture as e:
                         why = str(e)
                     except BudgetSpent as e:
                         raise InvalidInput(f"the zip is refused: {e} (use fewer or smaller pictures)") from None
-                if pixels is None:
-                    skipped.append((info.filename, why))
-                    continue
-                folder = dest / folders[rel[0]] if len(rel) > 1 else dest
-                folder.mkdir(exist_ok=True)
-                (folder / f"{images:06d}.png").write_bytes(png_bytes(Image.fromarray(pixels, "L")))
-                images += 1
+                collector.skip(info.filename, why)
+            images = len(collector.pictures)
+            skipped = collector.skipped
             if images < min_images:
                 raise InvalidInput(f"the zip has {images} usable picture(s); training needs at least {min_images} "
                                    f"({len(skipped)} other entr{'y was' if len(skipped) == 1 else 'ies were'} skipped"
                                    + (f", e.g. {shown(skipped[0][0])}: {skipped[0][1]}" if skipped else "") + ")")
+            write_prepared(dest, collector.finish())
         except BaseException:
             shutil.rmtree(dest, ignore_errors=True)
             raise
-    return Unpacked(dest, images, skipped, sorted(set(folders.values())))
+    return Unpacked(dest, images, skipped, classes)
 
 
 def read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> tuple[bytes, str | None]:

@@ -229,3 +229,74 @@ def request(url: str, method: str = "GET", body: bytes = b"", headers: dict | No
         return 0, [], b""
     finally:
         connection.close()
+
+
+def colour_shapes(n: int, size: int = 96, seed: int = 0):
+    """n distinct colour pictures (PIL): a disc of one colour on a ground of another, placed at random."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    pictures = []
+    for _ in range(n):
+        ground, ink = rng.integers(0, 256, 3), rng.integers(0, 256, 3)
+        yy, xx = np.mgrid[:size, :size]
+        cy, cx = rng.integers(size // 4, 3 * size // 4, 2).tolist()
+        r = int(rng.integers(size // 8, size // 3))
+        disc = (yy - cy) ** 2 + (xx - cx) ** 2 < r * r
+        pictures.append(Image.fromarray(np.where(disc[..., None], ink, ground).astype(np.uint8), "RGB"))
+    return pictures
+
+
+def colour_zip(path: Path, n: int = 96, classes=("cool", "warm")) -> Path:
+    """A .zip of n colour PNGs in class sub-folders, as a visitor brings them."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for i, picture in enumerate(colour_shapes(n)):
+            buffer = io.BytesIO()
+            picture.save(buffer, format="PNG")
+            archive.writestr(f"shapes/{classes[i % len(classes)]}/{i:03d}.png", buffer.getvalue())
+    return path
+
+
+@pytest.fixture(scope="session")
+def colour_checkpoint_dir(tmp_path_factory) -> Path:
+    """A checkpoints folder with one small colour model (64 px, conditional on 2 classes) and what
+    the page uses beside it: a critic, an encoder and its data set's evaluator."""
+    import shutil
+
+    from gan.evaluation.evaluator_net import evaluator_path, save_classifier, train_classifier
+    from gan.judging.fit import CriticConfig, fit_critic
+    from gan.inversion.encoder_net import EncoderConfig, save_encoder, train_encoder
+    from gan.checkpoint import load_generator
+    from gan.fileio import file_sha256
+    from gan.prepare import prepare
+    from gan.data.prepared import write_prepared
+
+    root = tmp_path_factory.mktemp("colour")
+    data = write_prepared(root / "data" / "shapes64", prepare(str(colour_zip(root / "shapes.zip", 160)), 64).finish())
+    run = run_training(root / "run", dataset=f"prepared:{data}", conditional=True, steps=20, limit=None, batch_size=32)
+    folder = root / "checkpoints"
+    folder.mkdir()
+    for suffix in (".safetensors", ".json"):
+        shutil.copy(run.with_suffix(suffix), folder / f"shapes-small{suffix}")
+    model = folder / "shapes-small.safetensors"
+    fit_critic(model, CriticConfig(steps=20, calibration=100), log=lambda _: None)
+    generator, meta = load_generator(model)
+    (folder / "evaluators").mkdir()
+    classifier, info = train_classifier(f"prepared:{data}", epochs=1)
+    save_classifier(classifier, info, evaluator_path(f"prepared:{data}", folder / "evaluators"))
+    encoder, info = train_encoder(generator, meta, EncoderConfig(steps=20), log=lambda _: None)
+    save_encoder(model, encoder, {**info, "generator_sha256": file_sha256(model)})
+    return folder
+
+
+@pytest.fixture(scope="session")
+def colour_app(colour_checkpoint_dir, tmp_path_factory):
+    """The app over the colour model: (process, URL)."""
+    runs = tmp_path_factory.mktemp("colour-runs")
+    proc, url = start_app(colour_checkpoint_dir, runs, tmp_path_factory.mktemp("colour-gradio"))
+    yield proc, url
+    stop_app(proc, runs)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from gan.checkpoint import image_shape
+
 from gan.inversion.search import DEFAULT_STEPS, MAX_STEPS
 
 from ..drawing import MAX_PICTURE_MB
@@ -104,6 +106,17 @@ def wire(page, tab: DrawingTab) -> None:
                  api_name=False) \
         .success(page.serve(studio.find_picture, uploaded_args=(1,)), [page.model, tab.picture, tab.steps],
                  results, api_name="invert")
+    def pad_for(key):
+        """The sketchpad is for grey 28 px models (digits, clothes); a colour or 32/64 px model is
+        given a picture to upload."""
+        m = studio.registry.models.get(key)
+        channels, height, width = image_shape(m.meta) if m else (1, 28, 28)
+        colour = ", colour" if channels == 3 else ""
+        return (gr.update(visible=(channels, height, width) == (1, 28, 28)),
+                gr.update(label=f"Your picture as the model sees it ({width}×{height}{colour})"))
+
+    page.on_model_then(pad_for, [], [tab.canvas, tab.seen])
+    page.on_load(pad_for, [], [tab.canvas, tab.seen])
     sliders, interpolate = page.sliders, page.interpolate
     tab.to_sliders.click(send_to("sliders", NUM_DIRECTIONS), [tab.latent, tab.klass],
                          [sliders.base_latent, sliders.klass, page.tabs, *sliders.sliders], api_name=False) \

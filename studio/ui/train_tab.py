@@ -10,7 +10,7 @@ import gradio as gr
 
 from .. import tug_of_war
 from ..recipes import RECIPES
-from ..training import DATA_CHOICES, RunStatus
+from ..training import DATA_CHOICES, DEFAULT_PICTURES, PICTURE_CHOICES, RunStatus
 from ..uploads import MIN_IMAGES
 from .serving import LenientNumber, LenientSlider, who_is
 
@@ -19,6 +19,7 @@ from .serving import LenientNumber, LenientSlider, who_is
 class TrainTab:
     data: gr.Radio
     zip: gr.File
+    pictures: gr.Radio
     recipe: gr.Radio
     conditional: gr.Checkbox
     steps: gr.Slider
@@ -47,6 +48,8 @@ def build(trainer, training_off: str) -> TrainTab | None:
                 zip_file = gr.File(file_types=[".zip"], type="filepath", elem_id="train-zip",
                                    label=f"Your images: a .zip (up to {upload_mb} MB) of at least {MIN_IMAGES} "
                                          "PNG/JPEG/WebP pictures, sub-folders = classes")
+                pictures = gr.Radio(list(PICTURE_CHOICES), value=DEFAULT_PICTURES, elem_id="train-pictures",
+                                    label="Your images become (centre square, resized; transparency on white)")
                 recipe = gr.Radio(list(RECIPES), value=next(iter(RECIPES)), label="Recipe", elem_id="train-recipe")
                 conditional = gr.Checkbox(False, label="Conditional (one model, pick the class)")
                 steps = LenientSlider(50, trainer.limits.max_steps, 2000, step=50, label="Steps", elem_id="train-steps")
@@ -67,7 +70,7 @@ def build(trainer, training_off: str) -> TrainTab | None:
                 tug = gr.LinePlot(x="step", y="score", color="series", elem_id="train-tug",
                                   label="The tug of war: D's scores on real and generated pictures (10%, median, 90%)")
                 film = gr.Slider(0, 1, 0, step=1, label="Film strip: earlier grids", elem_id="train-film")
-    return TrainTab(data, zip_file, recipe, conditional, steps, estimate, limit, start, stop, resume, message,
+    return TrainTab(data, zip_file, pictures, recipe, conditional, steps, estimate, limit, start, stop, resume, message,
                     progress, grid, losses, tug, film)
 
 
@@ -94,15 +97,16 @@ def wire(page, tab: TrainTab, trainer) -> None:
 
     shown = [tab.message, tab.progress, tab.grid, tab.losses, tab.tug, tab.film, timer, page.model, tab.stop, tab.resume]
 
-    def on_start(data, recipe, conditional, steps, images_zip, limit, request: gr.Request):  # API names
-        return trainer.start(data, recipe, conditional, steps, images_zip, who_is(request), limit)
+    def on_start(data, recipe, conditional, steps, images_zip, limit, pictures, request: gr.Request):  # API names
+        return trainer.start(data, recipe, conditional, steps, images_zip, who_is(request), limit, pictures)
 
     def on_resume(request: gr.Request):
         return trainer.resume(who_is(request))
 
     # The zip is deleted once Start has used it (unpacked, or refused), so the file box is emptied too.
     start = tab.start.click(page.serve(on_start, uploaded_args=(4,)),
-                            [tab.data, tab.recipe, tab.conditional, tab.steps, tab.zip, tab.limit], tab.message,
+                            [tab.data, tab.recipe, tab.conditional, tab.steps, tab.zip, tab.limit, tab.pictures],
+                            tab.message,
                             api_name="train_start")
     start.then(lambda: None, None, tab.zip, api_name=False)
     start.success(show, None, shown, api_name=False)
