@@ -35,13 +35,17 @@ def number(value) -> str:
 
 def metric_rows(metrics: dict, dataset: str) -> list[tuple[str, str]]:
     """(name, 'value (which way is better; real images: floor)') for each known metric, in order."""
-    floor = REAL_DATA.get(dataset, {})
+    floor = REAL_DATA.get(dataset, metrics.get("real_floor", {}))  # a prepared set's floor is measured with the model
     rows = []
     for key, (name, better) in METRICS.items():
         if key not in metrics:
             continue
         real = f"; real images: {number(floor[key])}" if key in floor else ""
         rows.append((name, f"{number(metrics[key])} ({better}{real})"))
+    if "features" in metrics:
+        rows.append(("scores measured in", metrics["features"]))
+    if "inception_fid" in metrics:
+        rows.append(("Inception FID (ImageNet features)", number(metrics["inception_fid"])))
     if "samples" in metrics:
         rows.append(("measured on", f"{metrics['samples']:,} samples (`python -m gan.evaluate`)"))
     return rows

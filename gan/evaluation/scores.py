@@ -31,7 +31,7 @@ import torch
 
 from gan.checkpoint import load_generator
 from gan.data import training_sets
-from gan.data.idx import DataError, to_model_range
+from gan.data.idx import DATASETS, DataError, to_model_range
 from gan.evaluation.evaluator_net import evaluator_labels
 from gan.evaluation.evaluator_net import embed, load_classifier
 from gan.evaluation.inception_fid import Extractor, inception_features
@@ -159,9 +159,26 @@ def evaluate_generator(path, n: int = NUM_SAMPLES, data_dir=None, evaluator_dir=
     if inception is not None:
         real = real_inception_features(meta["dataset"], inception, data_dir)
         metrics["inception_fid"] = round(frechet_distance(inception_features(inception, images), real), 3)
+    metrics["features"] = features_used(meta["dataset"], evaluator_dir)
+    if meta["dataset"] not in DATASETS:  # no stored floor for this set: measure what real pictures score
+        metrics["real_floor"] = {k: v for k, v in evaluate_real(meta["dataset"], n, data_dir, evaluator_dir).items()
+                                 if k != "samples"}
     metrics["samples"] = n
     metrics["eval_seconds"] = round(time.perf_counter() - t0, 1)
     return metrics
+
+
+def features_used(dataset: str, evaluator_dir=None) -> str:
+    """What the scores were measured in, as the model card says it."""
+    import json
+
+    from gan.evaluation.evaluator_net import evaluator_path
+
+    path = evaluator_path(dataset, Path(evaluator_dir) if evaluator_dir else None).with_suffix(".json")
+    labels = json.loads(path.read_text()).get("labels", "classes")
+    name = training_sets.short_name(dataset)
+    return (f"128-d features of the {name} evaluator CNN, trained on its classes" if labels == "classes"
+            else f"128-d features of the {name} evaluator CNN, trained on its {labels} (the set has no classes)")
 
 
 def evaluate_real(dataset: str, n: int = NUM_SAMPLES, data_dir=None, evaluator_dir=None) -> dict:

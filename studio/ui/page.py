@@ -50,7 +50,7 @@ def build_header(page: Page, registry) -> str | None:
     page.model = gr.Dropdown(choices, value=first, label="Model", elem_id="model", allow_custom_value=True)
     with gr.Accordion("Model card", open=False):
         with gr.Row():
-            page.card_text = gr.Markdown()
+            page.card_text = gr.Markdown(elem_id="model-card")
             page.card_image = gr.Image(format="png", type="pil", label="Seeds 0-63", buttons=["download"],
                                        elem_id="card-image")
     return first
