@@ -43,15 +43,17 @@ def train_run(dataset: str, preset: str, batch: int, images: int, out_root: Path
 
 
 def fd_curve(run: Path, n: int) -> list[dict]:
-    """[{step, seconds, batch, fd}] for every snapshot of a run, cached in snapshots/fd-n<n>.json."""
+    """[{step, seconds, batch, fd, precision, recall}] for every snapshot of a run, cached in
+    snapshots/fd-n<n>.json (entries cached before precision and recall were kept lack them)."""
     cache_path = run / "snapshots" / f"fd-n{n}.json"
     cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
     curve = []
     for path in sorted((run / "snapshots").glob("step_*.safetensors")):
         if path.name not in cache:
             meta = json.loads(path.with_suffix(".json").read_text())
-            cache[path.name] = {"step": meta["steps"], "seconds": meta["train_seconds"],
-                                "batch": meta["batch_size"], "fd": evaluate_generator(path, n)["fd"]}
+            metrics = evaluate_generator(path, n)
+            cache[path.name] = {"step": meta["steps"], "seconds": meta["train_seconds"], "batch": meta["batch_size"],
+                                **{k: metrics[k] for k in ("fd", "precision", "recall")}}
             cache_path.write_text(json.dumps(cache, indent=1))
         curve.append(cache[path.name])
     return curve
@@ -73,6 +75,7 @@ def main() -> None:
     ap.add_argument("--conditional", action="store_true")
     ap.add_argument("--out-root", default=str(ROOT / "bench-runs"))
     ap.add_argument("--n", type=int, default=5000, help="samples per FD evaluation (default 5000)")
+    ap.add_argument("--each", action="store_true", help="print every snapshot's FD, precision and recall")
     ap.add_argument("--plot", default=str(ROOT / "docs" / "fd_vs_time"), help="chart path prefix")
     args = ap.parse_args()
     runs = [Path(r) for r in args.runs]
@@ -80,7 +83,8 @@ def main() -> None:
         for batch in args.batches:
             runs.append(train_run(args.dataset, preset, batch, args.images, Path(args.out_root), args.conditional))
 
-    print(f"\n{'run':34s} {'img/s':>7s} {'train min':>9s} {'final FD':>9s} {'best FD':>8s} {'time to 2x final':>17s}")
+    print(f"\n{'run':34s} {'img/s':>7s} {'train min':>9s} {'final FD':>9s} {'best FD':>8s} {'time to 2x final':>17s}"
+          f" {'precision':>9s} {'recall':>7s}")
     series: dict[int, dict] = {}
     for run in runs:
         curve = fd_curve(run, args.n)
@@ -91,7 +95,11 @@ def main() -> None:
         rate = last["step"] * last["batch"] / last["seconds"]
         ttq = time_to_quality(curve)
         print(f"{run.name:34s} {rate:7.0f} {last['seconds'] / 60:9.1f} {last['fd']:9.2f} "
-              f"{min(p['fd'] for p in curve):8.2f} {ttq / 60 if ttq else float('nan'):13.1f} min")
+              f"{min(p['fd'] for p in curve):8.2f} {ttq / 60 if ttq else float('nan'):13.1f} min"
+              f" {last.get('precision', float('nan')):9.3f} {last.get('recall', float('nan')):7.3f}")
+        for p in curve if args.each else []:
+            print(f"  step {p['step']:6d}  {p['seconds'] / 60:5.1f} min  FD {p['fd']:7.2f}  "
+                  f"precision {p.get('precision', float('nan')):.3f}  recall {p.get('recall', float('nan')):.3f}")
         series.setdefault(last["batch"], {})[run.name] = ([p["seconds"] / 60 for p in curve], [p["fd"] for p in curve])
     for batch, lines in sorted(series.items()):
         path = f"{args.plot}-b{batch}.png"

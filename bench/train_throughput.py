@@ -1,12 +1,14 @@
 """Training throughput of every preset, against this machine's measured float32 matmul peak.
 
     python bench/train_throughput.py [--seconds 5] [--presets dcgan keras-mlp] [--batches 64 256]
-                                     [--precisions fp32 bf16]
+                                     [--precisions fp32 bf16] [--shapes 1x28x28 3x32x32 3x64x64]
 
 For each preset, batch size and precision (gan.train --precision): images/s over real MNIST
 batches, FLOPs per step (counted by torch.utils.flop_counter on one real step), achieved GFLOP/s
 as a fraction of the peak of a large torch.mm in the same dtype measured in the same run, and the
-share of step time spent fetching the batch (near 0 means the loop is not input-bound).
+share of step time spent fetching the batch (near 0 means the loop is not input-bound). With
+--shapes, colour and 32/64 px layouts of the presets (gan/models.py) train on random pictures of that
+shape (1x28x28 stays real MNIST): the step's cost does not depend on what the pictures show.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ def matmul_peak_gflops(sizes=(1024, 2048, 3072, 4096), seconds: float = 2.0, dty
 def measure(preset: str, batch: int, images, labels, seconds: float, precision: str = "fp32") -> dict:
     cfg = resolve(TrainConfig(preset=preset, batch_size=batch, device="cpu", precision=precision))
     torch.manual_seed(0)
-    _, _, G, D, ema_G, opt_g, opt_d = build_models(cfg, 0, torch.device("cpu"))
+    shape = (1, 28, 28) if images.dim() == 3 else tuple(images.shape[1:])
+    _, _, G, D, ema_G, opt_g, opt_d = build_models(cfg, 0, torch.device("cpu"), shape)
     batches = RealBatches(images, labels, batch, 0, output_range(G), torch.device("cpu"))
     for step in range(3):
         train_step(G, D, opt_g, opt_d, ema_G, batches, step, cfg, False)
@@ -77,8 +80,10 @@ def main() -> None:
     ap.add_argument("--batches", nargs="*", type=int, default=[64, 256])
     ap.add_argument("--precisions", nargs="*", choices=PRECISIONS, default=["fp32"])
     ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--shapes", nargs="*", default=["1x28x28"], help="CxHxW picture shapes (default: MNIST's)")
     args = ap.parse_args()
-    images, labels = load_dataset("mnist", "train")
+    mnist = load_dataset("mnist", "train")
+    shapes = [tuple(int(v) for v in s.split("x")) for s in args.shapes]
     dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
     peaks = {p: matmul_peak_gflops(dtype=dtypes[p]) for p in args.precisions}
     print(f"CPU vector extensions: {torch.backends.cpu.get_cpu_capability()}, "
@@ -86,14 +91,21 @@ def main() -> None:
     for p, peak in peaks.items():
         print(f"{p} torch.mm peak: {peak:.1f} GFLOP/s on {torch.get_num_threads()} threads")
     width = max(map(len, ["preset", *args.presets]))
-    print(f"{'preset':{width}s} {'batch':>5s} {'prec.':>5s} {'img/s':>8s} {'GFLOP/step':>10s} {'GFLOP/s':>8s} "
-          f"{'% peak':>7s} {'fetch %':>7s}")
-    for preset in args.presets:
-        for batch in args.batches:
-            for p in args.precisions:
-                r = measure(preset, batch, images, labels, args.seconds, p)
-                print(f"{preset:{width}s} {batch:5d} {p:>5s} {r['img_s']:8.0f} {r['gflop_step']:10.3f} {r['gflops']:8.1f} "
-                      f"{100 * r['gflops'] / peaks[p]:6.1f}% {100 * r['fetch_share']:6.1f}%")
+    print(f"{'preset':{width}s} {'shape':>8s} {'batch':>5s} {'prec.':>5s} {'img/s':>8s} {'GFLOP/step':>10s} "
+          f"{'GFLOP/s':>8s} {'% peak':>7s} {'fetch %':>7s}")
+    for shape in shapes:
+        if shape == (1, 28, 28):
+            images, labels = mnist
+        else:
+            images = torch.randint(0, 256, (4096, *shape), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+            labels = torch.zeros(4096, dtype=torch.int64)
+        for preset in args.presets:
+            for batch in args.batches:
+                for p in args.precisions:
+                    r = measure(preset, batch, images, labels, args.seconds, p)
+                    print(f"{preset:{width}s} {'x'.join(map(str, shape)):>8s} {batch:5d} {p:>5s} {r['img_s']:8.0f} "
+                          f"{r['gflop_step']:10.3f} {r['gflops']:8.1f} {100 * r['gflops'] / peaks[p]:6.1f}% "
+                          f"{100 * r['fetch_share']:6.1f}%")
 
 
 if __name__ == "__main__":

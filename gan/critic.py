@@ -17,9 +17,9 @@ import sys
 
 import torch
 
-from gan.checkpoint import CheckpointError, load_generator
+from gan.checkpoint import CheckpointError, image_shape, load_generator
 from gan.data.idx import DataError, to_model_range
-from gan.data.pictures import BadPicture, mnist_style, open_picture
+from gan.data.pictures import BadPicture, model_picture, open_picture
 from gan.judging.fit import CriticConfig, fit_critic, generated, recalibrate
 from gan.judging.verdict import Critic
 from gan.sample import class_index
@@ -34,8 +34,8 @@ def judge(args) -> str:
     label = class_index(meta, args.klass)
     labels = None if label is None else torch.tensor([label])
     if args.picture:
-        grey = mnist_style(open_picture(args.picture), meta["dataset"])
-        image = to_model_range(torch.from_numpy(grey)[None], (-1.0, 1.0))
+        shown = torch.from_numpy(model_picture(open_picture(args.picture), meta["dataset"], image_shape(meta)))
+        image = to_model_range(shown[None] if shown.dim() == 2 else shown.permute(2, 0, 1)[None], (-1.0, 1.0))
     else:
         image = generated(generator, latent_for_seeds([args.seed], generator.latent_dim), labels)
     return critic.verdicts(image, labels)[0].sentence()

@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", nargs="*", default=[], help="generator checkpoint(s) to evaluate")
     ap.add_argument("--real", action="store_true", help="also report real train vs test (the floor)")
-    ap.add_argument("--dataset", choices=list(DATASETS), help="data set for --real")
+    ap.add_argument("--dataset", help=f"data set for --real: {', '.join(DATASETS)} or prepared:PATH")
     ap.add_argument("--n", type=int, default=NUM_SAMPLES, help=f"samples (default {NUM_SAMPLES})")
     ap.add_argument("--per-class", action="store_true",
                     help="conditional models: FD and accuracy per class, beside real training images")

@@ -16,8 +16,8 @@ from gan.sampling.latents import format_latent
 
 
 def main(argv: list[str] | None = None) -> int:
-    from gan.checkpoint import CheckpointError, load_generator
-    from gan.data.pictures import BadPicture, mnist_style, open_picture
+    from gan.checkpoint import CheckpointError, image_shape, load_generator
+    from gan.data.pictures import BadPicture, model_picture, open_picture
     from gan.evaluation.evaluator_net import load_classifier
     from gan.inversion.encoder_net import load_encoder
     from gan.sampling.images import make_grid
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         generator, meta = load_generator(args.checkpoint)
         with open(args.image, "rb") as file:
-            target = mnist_style(open_picture(file), meta["dataset"])
+            target = model_picture(open_picture(file), meta["dataset"], image_shape(meta))
         try:
             classifier = load_classifier(meta["dataset"])[0]
         except CheckpointError:

@@ -22,6 +22,11 @@ declare -A RUNS=(
   # TAC-GAN's twin class head on top: FD 2.24 instead of 3.15, class accuracy at the real images' level (README).
   # bfloat16 autocast (~1.4x faster on this AVX512-BF16 CPU; set --precision fp32 where bf16 is slow).
   [fashion-dcgan-tac]="--dataset fashion --preset dcgan --conditional --aux-class-weight 1 --aux-twin --precision bf16 --steps 48000 --snapshot-every 4000"
+  # Colour (#43): the sets are made on the machine first, never committed: python scripts/make_colour_sets.py
+  # Each trained in under 60 minutes with OMP_NUM_THREADS=1, the two side by side (docs/colour.md).
+  [colour-mnist32-dcgan-cond]="--dataset prepared:data/colour-mnist32 --conditional --precision bf16 --steps 14000 --lr-decay 0.25 --snapshot-every 2000"
+  # 1,402 glyphs: DiffAugment keeps D from memorising them; 10 modes of the pixels (colours and shapes).
+  [emoji64-dcgan-modes]="--dataset prepared:data/emoji64 --modes 10 --precision bf16 --steps 8000 --diffaugment translation,color,cutout --lr-decay 0.25 --snapshot-every 1000"
   [mnist-keras-mlp]="--dataset mnist --preset keras-mlp"
   [mnist-torch-mlp]="--dataset mnist --preset torch-mlp"
   [mnist-numpy-mlp]="--dataset mnist --preset numpy-mlp"
@@ -30,7 +35,7 @@ declare -A RUNS=(
   [mnist-tf-dcgan]="--dataset mnist --preset tf-dcgan --batch-size 64 --steps 2000 --sample-every 250 --checkpoint-every 250"
 )
 ORDER=(mnist-dcgan mnist-dcgan-cond mnist-dcgan-modes fashion-dcgan-cond fashion-dcgan-tac fashion-dcgan fashion-dcgan-modes
-       mnist-keras-mlp mnist-torch-mlp mnist-numpy-mlp mnist-tf-dcgan)
+       mnist-keras-mlp mnist-torch-mlp mnist-numpy-mlp mnist-tf-dcgan colour-mnist32-dcgan-cond emoji64-dcgan-modes)
 
 for name in "${@:-${ORDER[@]}}"; do
   echo "== $name: $PY -m gan.train ${RUNS[$name]} --out-dir runs/$name --resume"

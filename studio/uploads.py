@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 
+from gan.data.folders import fair_order
 from gan.data.idx import MAX_CLASSES
 from gan.data.pictures import BadPicture, BudgetSpent, DecodeBudget, open_picture
 from gan.data.prepared import MAX_IMAGES, Collector, write_prepared
@@ -193,7 +194,10 @@ def unpack_images(zip_path: str | Path, dest: str | Path, limits: UploadLimits =
         budget = limits.decode_budget(zip_path.stat().st_size)
         dest.mkdir(parents=True)
         try:
-            for info, rel in zip(entries, parts):
+            # One picture of each class in turn, so that any first N (a training --limit) holds every class.
+            groups = [[(info, rel) for info, rel in zip(entries, parts) if (folders.get(rel[0]) if len(rel) > 1 else None)
+                       == name] for name in [None, *classes]]
+            for (info, rel), _ in fair_order([g for g in groups if g]):
                 if not rel or rel[-1].startswith("."):
                     collector.skip(info.filename, "hidden or empty name")
                     continue

@@ -32,6 +32,7 @@ from studio.guard import LoginThrottle, RequestGuard
 from studio.public_text import public
 from studio.run_folders import RunsQuota, new_run_folder
 from studio.training import RECIPES, LiveTraining, TrainingLimits
+from gan.data.prepared import read_prepared
 from studio.uploads import MIN_IMAGES, UploadLimits, unpack_images
 from studio.validation import InvalidInput, parse_latent
 
@@ -163,9 +164,10 @@ def test_noise_and_non_pictures_in_a_zip_are_never_written(tmp_path):
     noise = os.urandom(5 * 2**20)
     archive = digits_zip(tmp_path / "z.zip", extra={"noise.png": noise, "doc.png": EPS, "notes.txt": b"hi"})
     unpacked = unpack_images(archive, tmp_path / "out")
-    files = [p for p in unpacked.folder.rglob("*") if p.is_file()]
-    assert unpacked.images == len(files) == MIN_IMAGES
-    assert max(p.stat().st_size for p in files) < 2000  # 28x28 PNGs only
+    files = sorted(p.name for p in unpacked.folder.rglob("*") if p.is_file())
+    assert files == ["dataset.json", "images.npy", "labels.npy", "preview.png"]  # the prepared format only
+    assert unpacked.images == len(read_prepared(unpacked.folder).images) == MIN_IMAGES
+    assert (unpacked.folder / "images.npy").stat().st_size < MIN_IMAGES * 28 * 28 + 1000  # 28x28 grey pictures only
     assert {name for name, _ in unpacked.skipped} == {"noise.png", "doc.png", "notes.txt"}
 
 

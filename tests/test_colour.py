@@ -218,3 +218,14 @@ def test_a_prepared_set_is_found_by_name_on_another_machine(prepared_set, monkey
     monkeypatch.setenv("GAN_DATA_DIR", str(prepared_set.parent))
     assert training_sets.image_shape(moved) == (3, 64, 64)
     assert len(training_sets.load(moved).images) == 160 and not training_sets.load(moved, "test").held_out
+
+
+def test_preparing_3700_colour_pictures_stays_under_300_mb_above_idle():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from prepare_memory import measure
+
+    figures = measure(3700, 64)
+    assert figures["pictures"] == 3700 and figures["above_idle_mb"] < 300, figures

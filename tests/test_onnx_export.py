@@ -11,7 +11,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from gan.checkpoint import load_generator
+from gan.checkpoint import image_shape, load_generator
 from gan.export import generator_checkpoints
 from gan.export import main as export_main
 from gan.inversion.encoder_net import load_encoder
@@ -47,7 +47,7 @@ def test_generator_graph_matches_pytorch(checkpoint):
     with torch.inference_mode():
         expected = generator(z, labels).numpy()
     got = session(generator_onnx(generator)).run(None, feed)[0]
-    assert got.shape == expected.shape == (64, 1, 28, 28)
+    assert got.shape == expected.shape == (64, *image_shape(load_generator(checkpoint)[1]))
     assert np.abs(got - expected).max() <= TOLERANCE
 
 
@@ -73,7 +73,7 @@ def test_critic_graph_matches_pytorch(checkpoint):
     model has a critic, and onnxruntime scores what PyTorch scores, class weights included."""
     critic = Critic.load(checkpoint)
     assert critic is not None
-    pictures = torch.rand(64, 1, 28, 28, generator=torch.Generator().manual_seed(4)) * 2 - 1
+    pictures = torch.rand(64, *critic.net.image_shape, generator=torch.Generator().manual_seed(4)) * 2 - 1
     labels = torch.arange(64) % critic.num_classes if critic.num_classes else None
     expected = critic.scores(pictures, labels).numpy()
     feed = {"pictures": pictures.numpy()}

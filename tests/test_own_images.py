@@ -12,6 +12,7 @@ from PIL import Image
 from gan.data.folders import load_folder
 from gan.data.idx import DataError
 from gan.sampling.images import png_bytes
+from gan.data.prepared import read_prepared
 from studio.uploads import UploadLimits, unpack_images
 from studio.validation import InvalidInput
 
@@ -36,9 +37,8 @@ def test_a_zip_with_class_folders_under_one_top_folder_unpacks_to_classes(tmp_pa
     unpacked = unpack_images(archive, tmp_path / "out", min_images=1)
     assert unpacked.images == 3 and sorted(name for name, _ in unpacked.skipped) == ["digits/.DS_Store",
                                                                                       "digits/readme.txt"]
-    assert sorted(p.name for p in unpacked.folder.iterdir()) == ["one", "zero"] == unpacked.classes
-    loaded = load_folder(f"folder:{unpacked.folder}")
-    assert loaded.class_names == ["one", "zero"] and loaded.images.shape == (3, 28, 28)
+    loaded = read_prepared(unpacked.folder)
+    assert loaded.class_names == ["one", "zero"] == unpacked.classes and loaded.images.shape == (3, 1, 28, 28)
     assert loaded.labels.tolist() == [0, 1, 0]  # classes taken in turn (fair_order): one, zero, one
 
 

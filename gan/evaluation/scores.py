@@ -152,6 +152,8 @@ def evaluate_generator(path, n: int = NUM_SAMPLES, data_dir=None, evaluator_dir=
         if per_class:
             metrics["per_class"] = class_report(meta, feats, probs, labels, n, data_dir, evaluator_dir)
     try:
+        if not training_sets.has_test_split(meta["dataset"]):  # no unseen pictures to measure copying against
+            raise DataError("no test split")
         index = TrainingIndex.load_or_build(meta["dataset"], data_dir, evaluator_dir)
         metrics.update(index.memorisation(torch.from_numpy(to_uint8(images))))
     except DataError:  # the index needs the training images; the other metrics only the test split
