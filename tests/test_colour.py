@@ -9,6 +9,7 @@ import zipfile
 import numpy as np
 import pytest
 import torch
+from conftest import colour_shapes
 from PIL import Image
 
 from gan.checkpoint import image_shape, load_generator
@@ -18,20 +19,6 @@ from gan.models import PRESETS, build_discriminator, build_generator, preset_mod
 from gan.prepare import main as prepare_main
 from gan.prepare import prepare
 from gan.sampling.latents import sample
-
-
-def colour_shapes(n: int, size: int = 96, seed: int = 0) -> list[Image.Image]:
-    """n distinct colour pictures: a disc of one colour on a ground of another, placed at random."""
-    rng = np.random.default_rng(seed)
-    pictures = []
-    for _ in range(n):
-        ground, ink = rng.integers(0, 256, 3), rng.integers(0, 256, 3)
-        yy, xx = np.mgrid[:size, :size]
-        cy, cx, r = rng.integers(size // 4, 3 * size // 4, 2).tolist() + [int(rng.integers(size // 8, size // 3))]
-        disc = (yy - cy) ** 2 + (xx - cx) ** 2 < r * r
-        pixels = np.where(disc[..., None], ink, ground).astype(np.uint8)
-        pictures.append(Image.fromarray(pixels, "RGB"))
-    return pictures
 
 
 def png(image: Image.Image, **options) -> bytes:
