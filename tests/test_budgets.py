@@ -389,7 +389,7 @@ def test_a_small_zip_cannot_buy_more_than_10_s_of_decoding(tmp_path, name, count
 def test_a_real_set_of_small_pictures_fits_its_budget(tmp_path):
     path = zip_of(tmp_path / "digits.zip", {f"{i % 10}/{i}.png": digit_png(i) for i in range(300)})
     cpu, _, verdict = unpack_cost(path, tmp_path / "out")
-    assert verdict == "accepted 300"
+    assert verdict == f"accepted {len({digit_png(i) for i in range(300)})}"  # exact duplicates are dropped
 
 
 def many_folders_zip(path: Path, n: int) -> Path:

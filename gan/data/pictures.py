@@ -82,7 +82,7 @@ def open_picture(source, budget: DecodeBudget | None = None, first_frame: bool =
     mislead: other formats, truncated files, decompression bombs and pictures too large to decode (by
     the size and mode in the header) and animations (`first_frame`: take an animation's first frame,
     as a training set does). Returns it decoded, turned upright by its EXIF orientation (read from
-    the header, since the reduced copy no longer carries it) and reduced to at most WORKING_SIZE a
+    the decoded picture, since the reduced copy no longer carries it) and reduced to at most WORKING_SIZE a
     side (aspect kept). `budget`: charged before decoding (BudgetSpent when spent)."""
     try:
         image = Image.open(source, formats=PICTURE_FORMATS)
@@ -95,10 +95,6 @@ def open_picture(source, budget: DecodeBudget | None = None, first_frame: bool =
         raise BadPicture(f"the picture is {width}x{height}; at most {MAX_PIXELS:,} pixels are accepted")
     if getattr(image, "n_frames", 1) > 1 and not first_frame:
         raise BadPicture("an animated picture: upload a single still image")
-    try:
-        upright = ORIENTATIONS.get(image.getexif().get(EXIF_ORIENTATION))
-    except (OSError, SyntaxError, ValueError, struct.error, TypeError):
-        upright = None  # an unreadable EXIF block: the picture as stored
     if image.format == "JPEG":  # JPEG can decode at 1/2, 1/4 or 1/8 scale: never the full photo
         image.draft(image.mode if image.mode in ("L", "RGB") else None, (WORKING_SIZE, WORKING_SIZE))
     width, height = image.size
@@ -112,6 +108,7 @@ def open_picture(source, budget: DecodeBudget | None = None, first_frame: bool =
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # e.g. Pillow's warnings about odd palettes
                 image.load()
+                upright = orientation(image)  # after load: a PNG's getexif() would decode it outside the lock
                 copy = working_copy(image)
                 return copy.transpose(upright) if upright is not None else copy
         except (OSError, SyntaxError, ValueError, struct.error, MemoryError):
@@ -120,6 +117,14 @@ def open_picture(source, budget: DecodeBudget | None = None, first_frame: bool =
             if big:  # the full-size buffers are gone: hand their pages back, or each thread keeps them
                 del image
                 release_freed_memory()
+
+
+def orientation(image: Image.Image):
+    """The transpose that turns a loaded picture upright by its EXIF orientation, or None."""
+    try:
+        return ORIENTATIONS.get(image.getexif().get(EXIF_ORIENTATION))
+    except (OSError, SyntaxError, ValueError, struct.error, TypeError):
+        return None  # an unreadable EXIF block: the picture as stored
 
 
 def decoded_bytes(image: Image.Image) -> int:
