@@ -23,6 +23,7 @@ from gan.data.pictures import BadPicture, model_picture, open_picture
 from gan.judging.fit import CriticConfig, fit_critic, generated, recalibrate
 from gan.judging.verdict import Critic
 from gan.sample import class_index
+from gan.sampling.images import from_display
 from gan.sampling.latents import latent_for_seeds
 
 
@@ -34,8 +35,8 @@ def judge(args) -> str:
     label = class_index(meta, args.klass)
     labels = None if label is None else torch.tensor([label])
     if args.picture:
-        shown = torch.from_numpy(model_picture(open_picture(args.picture), meta["dataset"], image_shape(meta)))
-        image = to_model_range(shown[None] if shown.dim() == 2 else shown.permute(2, 0, 1)[None], (-1.0, 1.0))
+        shown = model_picture(open_picture(args.picture), meta["dataset"], image_shape(meta))
+        image = to_model_range(from_display(shown[None]), (-1.0, 1.0))
     else:
         image = generated(generator, latent_for_seeds([args.seed], generator.latent_dim), labels)
     return critic.verdicts(image, labels)[0].sentence()

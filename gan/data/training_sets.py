@@ -33,12 +33,6 @@ def location(name: str) -> Path:
     return folders.folder_of(name) if folders.is_folder_dataset(name) else prepared.prepared_folder(name)
 
 
-def key(name: str) -> str:
-    """The set's name in file names (its evaluator: evaluators/<key>-classifier.*): a project data
-    set's own name, or your folder's name, the same on every machine."""
-    return short_name(name)
-
-
 def short_name(name: str) -> str:
     """A name for run folders and labels: the data set's name, or the folder's own."""
     return (location(name).name or location(name).resolve().name or "images") if is_own(name) else name

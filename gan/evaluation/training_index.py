@@ -29,7 +29,7 @@ from gan.data import prepared, training_sets
 from gan.data.idx import SPLIT_FILES, DataError, find_data_dir, to_model_range
 from gan.evaluation.evaluator_net import embed, evaluator_path, load_classifier
 from gan.fileio import cache_dir, file_sha256
-from gan.sampling.images import make_grid, to_display
+from gan.sampling.images import from_display, make_grid, to_display
 from gan.tensor_files import CheckpointError, read_tensors, save_tensors
 
 K = 8
@@ -130,8 +130,7 @@ class TrainingIndex:
         return torch.searchsorted(self.test_nearest, distances.contiguous()).float() / len(self.test_nearest)
 
     def lookup(self, image_u8: np.ndarray, k: int = K) -> Neighbours:
-        image = torch.as_tensor(np.asarray(image_u8, dtype=np.uint8))
-        image = image[None] if image.dim() == 2 else image.permute(2, 0, 1)[None]  # display [H, W(, 3)] -> the set's layout
+        image = from_display(np.asarray(image_u8, dtype=np.uint8)[None])
         fd, fi = self.nearest_features(self.embed(image), k)
         pd, pi = self.nearest_pixels(image, k)
         return Neighbours(fi[0].tolist(), fd[0].tolist(), pi[0].tolist(), pd[0].tolist(),
@@ -146,7 +145,7 @@ class TrainingIndex:
     def memorisation(self, images_u8: torch.Tensor) -> dict:
         """The model-level figures for uint8 samples, [N, H, W] grey or [N, C, H, W] (see the module docstring)."""
         if images_u8.dim() == 4 and images_u8.shape[-1] == 3:  # display layout [N, H, W, 3] -> the set's
-            images_u8 = images_u8.permute(0, 3, 1, 2)
+            images_u8 = from_display(images_u8)
         nearest = self.nearest_distances(images_u8)
         first_percentile = torch.quantile(self.test_nearest, 0.01)
         return {"memorised": round(float((nearest < first_percentile).float().mean()), 4),

@@ -25,6 +25,7 @@ import torch
 
 from gan.data.idx import to_model_range
 from gan.inversion.features import FeatureLoss, fit_loss
+from gan.sampling.images import from_display
 from gan.sampling.latents import latent_for_seeds, output_range, to_uint8
 
 DEFAULT_STEPS = 100
@@ -112,8 +113,7 @@ def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, c
     generator.eval()
     data_range = lo, hi = output_range(generator)
     shown = np.asarray(targets_u8)
-    pixels_in = torch.as_tensor(shown)
-    targets = to_model_range(pixels_in.permute(0, 3, 1, 2) if pixels_in.dim() == 4 else pixels_in, data_range)
+    targets = to_model_range(from_display(shown), data_range)
     b, labels = len(targets), labels_of(generator)
     k, labelled, conditional = len(labels), labels != [None], generator.num_classes > 0
 

@@ -36,6 +36,15 @@ def to_display(images: np.ndarray) -> np.ndarray:
     return images[:, 0] if images.shape[1] == 1 else np.ascontiguousarray(images.transpose(0, 2, 3, 1))
 
 
+def from_display(images):
+    """Display pictures ([N, H, W] grey or [N, H, W, 3] RGB, numpy or torch) -> a uint8 tensor in
+    the layout the data sets use: [N, H, W] grey (to_model_range adds the channel) or [N, 3, H, W]."""
+    import torch
+
+    t = torch.as_tensor(np.asarray(images))
+    return t.permute(0, 3, 1, 2) if t.dim() == 4 else t
+
+
 def make_grid(images: np.ndarray, nrow: int | None = None, padding: int = GRID_PADDING, scale: int = 1,
               pad_value: int = 0) -> Image.Image:
     """Tile display pictures ([N,H,W] grey or [N,H,W,3] RGB uint8) into one image, `nrow` per row
