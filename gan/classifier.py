@@ -8,6 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from gan.devices import add_device_argument, pick_device
 from gan.data.idx import DATASETS, DEFAULT_DATASET
 from gan.evaluation.evaluator_net import evaluator_path, save_classifier, train_classifier
 from gan.paths import evaluators_dir
@@ -26,9 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir")
     ap.add_argument("--out-dir", default=str(evaluators_dir()),
                     help="default: evaluators/ in the checkpoint folder (GAN_CHECKPOINTS)")
+    add_device_argument(ap)
     args = ap.parse_args(argv)
     epochs = args.epochs or (DATASETS[args.dataset].classifier_epochs if args.dataset in DATASETS else OWN_EPOCHS)
-    model, meta = train_classifier(args.dataset, epochs, data_dir=args.data_dir)
+    model, meta = train_classifier(args.dataset, epochs, data_dir=args.data_dir, device=pick_device(args.device))
     path = evaluator_path(args.dataset, Path(args.out_dir))
     save_classifier(model, meta, path)
     print(f"{path}: test accuracy {meta['test_accuracy']:.4f}")

@@ -17,6 +17,7 @@ import sys
 
 import torch
 
+from gan.devices import add_device_argument, pick_device
 from gan.checkpoint import CheckpointError, image_shape, load_generator
 from gan.data.idx import DataError, to_model_range
 from gan.data.pictures import BadPicture, model_picture, open_picture
@@ -28,12 +29,13 @@ from gan.sampling.latents import latent_for_seeds
 
 
 def judge(args) -> str:
-    generator, meta = load_generator(args.checkpoint)
-    critic = Critic.load(args.checkpoint)
+    device = pick_device(args.device)
+    generator, meta = load_generator(args.checkpoint, device)
+    critic = Critic.load(args.checkpoint, device)
     if critic is None:
         raise CheckpointError(f"{args.checkpoint}: no critic fitted to these weights (run: python -m gan.critic fit)")
     label = class_index(meta, args.klass)
-    labels = None if label is None else torch.tensor([label])
+    labels = None if label is None else torch.tensor([label], device="cpu")
     if args.picture:
         shown = model_picture(open_picture(args.picture), meta["dataset"], image_shape(meta))
         image = to_model_range(from_display(shown[None]), (-1.0, 1.0))
@@ -60,13 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--seed", type=int, default=0, help="judge the sample of this seed")
     one.add_argument("--picture", help="judge this picture instead (prepared as for inversion)")
     one.add_argument("--class", dest="klass", help="the picture's class, for conditional models")
+    for command in (fit, cal, one):
+        add_device_argument(command)
     args = ap.parse_args(argv)
     try:
         if args.command == "fit":
-            sidecar = fit_critic(args.checkpoint, CriticConfig(steps=args.steps, lr=args.lr, r1=args.r1), args.data_dir)
+            sidecar = fit_critic(args.checkpoint, CriticConfig(steps=args.steps, lr=args.lr, r1=args.r1), args.data_dir,
+                                 device=pick_device(args.device))
             print(f"fitted in {sidecar['critic']['fit_seconds']} s; Platt a, b = {sidecar['critic']['platt']}")
         elif args.command == "calibrate":
-            print(f"Platt a, b = {recalibrate(args.checkpoint, data_dir=args.data_dir)['critic']['platt']}")
+            print(f"Platt a, b = {recalibrate(args.checkpoint, data_dir=args.data_dir, device=pick_device(args.device))['critic']['platt']}")
         else:
             print(judge(args))
     except (CheckpointError, DataError, BadPicture, ValueError, OSError) as e:

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from gan.devices import add_device_argument, pick_device
 from gan.checkpoint import CheckpointError
 from gan.fileio import file_sha256
 from gan.inversion.encoder_net import EncoderConfig, save_encoder, train_encoder
@@ -24,10 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=EncoderConfig.steps)
     ap.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     ap.add_argument("--data-dir", help="folder with the data set's IDX files (default: GAN_DATA_DIR, known places)")
+    add_device_argument(ap)
     args = ap.parse_args(argv)
     try:
-        generator, meta = load_generator(args.checkpoint)
-    except CheckpointError as e:
+        generator, meta = load_generator(args.checkpoint, pick_device(args.device))
+    except (CheckpointError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.steps < 1:
@@ -35,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     cfg = EncoderConfig(steps=args.steps, precision=args.precision)
     encoder, info = train_encoder(generator, meta, cfg, args.data_dir)
+    encoder = encoder.cpu()
     info["generator"] = Path(args.checkpoint).name
     info["generator_sha256"] = file_sha256(args.checkpoint)
     path = save_encoder(args.checkpoint, encoder, info)

@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 
+from gan.devices import add_device_argument, pick_device
 from gan.checkpoint import CheckpointError, checkpoint_paths
 from gan.data.idx import DATASETS, DataError
 from gan.evaluation.inception_fid import InceptionUnavailable, load_extractor
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="also Inception FID, if pytorch-fid or torch-fidelity and their weights are available (slow)")
     ap.add_argument("--data-dir")
     ap.add_argument("--evaluators", help="folder of evaluator classifiers (default: checkpoints/evaluators)")
+    add_device_argument(ap)  # where the generator draws its samples; the evaluator's features are on the CPU
     args = ap.parse_args(argv)
     if not args.checkpoint and not args.real:
         ap.error("give --checkpoint PATH... and/or --real --dataset NAME")
@@ -50,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             except InceptionUnavailable as e:
                 print(e, file=sys.stderr)
         for path in args.checkpoint:
-            metrics = evaluate_generator(path, args.n, args.data_dir, args.evaluators, inception, args.per_class)
+            metrics = evaluate_generator(path, args.n, args.data_dir, args.evaluators, inception, args.per_class,
+                                         device=pick_device(args.device))
             rows = metrics.pop("per_class", None)  # only conditional models have one
             print(json.dumps({"checkpoint": str(path), **metrics}))
             if rows is not None:

@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("--checkpoint", type=Path, help="NAME.safetensors (with NAME.json beside it)")
     which.add_argument("--all", type=Path, metavar="FOLDER", help="every generator checkpoint under FOLDER")
     ap.add_argument("--out-dir", type=Path, help="where the files go (default: beside each checkpoint)")
+    ap.add_argument("--device", default="auto",
+                    help="accepted like every command's, but graphs are always traced on the CPU: an ONNX graph "
+                         "holds no device, and the browser runs it on the visitor's own")
     args = ap.parse_args(argv)
     checkpoints = [args.checkpoint] if args.checkpoint else generator_checkpoints(args.all)
     if not checkpoints:

@@ -11,6 +11,7 @@ import sys
 
 import numpy as np
 
+from gan.devices import add_device_argument, pick_device
 from gan.inversion.search import DEFAULT_STEPS, invert
 from gan.sampling.latents import format_latent
 
@@ -28,16 +29,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--image", required=True, help="a picture: PNG/JPEG/WebP, any size, colour or grey")
     ap.add_argument("--out", default="found.png", help="writes [input as the model sees it | reconstruction]")
     ap.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"optimisation steps (default {DEFAULT_STEPS})")
+    add_device_argument(ap)
     args = ap.parse_args(argv)
     try:
-        generator, meta = load_generator(args.checkpoint)
+        device = pick_device(args.device)
+        generator, meta = load_generator(args.checkpoint, device)
         with open(args.image, "rb") as file:
             target = model_picture(open_picture(file), meta["dataset"], image_shape(meta))
         try:
-            classifier = load_classifier(meta["dataset"])[0]
+            classifier = load_classifier(meta["dataset"])[0].to(device)
         except CheckpointError:
             classifier = None
-        found = invert(generator, target, args.steps, classifier, load_encoder(args.checkpoint))
+        encoder = load_encoder(args.checkpoint)
+        found = invert(generator, target, args.steps, classifier, None if encoder is None else encoder.to(device))
     except (CheckpointError, OSError, BadPicture, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -323,7 +323,7 @@ class SelfConditioned(nn.Module):
         super().__init__()
         self.net, self.latent_dim, self.num_classes = net, net.latent_dim + 1, 0
         self.output = getattr(net, "output", "tanh")
-        cumulative = torch.tensor(frequencies, dtype=torch.float64).cumsum(0)
+        cumulative = torch.tensor(frequencies, dtype=torch.float64, device="cpu").cumsum(0)  # a buffer: .to() moves it
         self.register_buffer("cumulative", (cumulative / cumulative[-1]).float(), persistent=False)
 
     @property
@@ -348,8 +348,9 @@ class SelfConditioned(nn.Module):
     def in_mode(self, z: torch.Tensor, modes: torch.Tensor) -> torch.Tensor:
         """`z` with coordinate 0 set so that modes(z) == `modes` and the others kept:
         z[0] = r * |z[1:]| / sqrt(1 - r^2). gan.invert searches each mode with the mode held fixed,
-        then returns a latent that draws the same picture without a label."""
-        ratio = self.mode_ratios()[modes.to(self.cumulative.device)].to(z.dtype)
+        then returns a latent that draws the same picture without a label. The result is on z's device
+        (latents drawn on the CPU stay there)."""
+        ratio = self.mode_ratios()[modes.to(self.cumulative.device)].to(device=z.device, dtype=z.dtype)
         rest = z[:, 1:].norm(dim=1)
         return torch.cat([(ratio * rest / (1 - ratio ** 2).sqrt())[:, None], z[:, 1:]], 1)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from gan.devices import add_device_argument, pick_device
 from gan.data.idx import DataError
 from gan.evaluation.training_index import TrainingIndex, closeness_sentence, neighbours_image
 
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--truncation", type=float, default=1.0)
     ap.add_argument("--out", default="neighbours.png")
     ap.add_argument("--data-dir")
+    add_device_argument(ap)  # where the sample is drawn; the index lookup runs on the CPU
     args = ap.parse_args(argv)
     if args.build:
         try:
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.checkpoint:
         ap.error("give --checkpoint (or --build DATASET)")
     try:
-        generator, meta = load_generator(args.checkpoint)
+        generator, meta = load_generator(args.checkpoint, pick_device(args.device))
         label = None
         if meta["num_classes"]:
             names = meta.get("class_names", [])

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from gan.devices import add_device_argument, module_device, pick_device
 from gan.checkpoint import CheckpointError, load_generator
 from gan.judging.selection import RULES, keep_by_critic
 from gan.judging.verdict import Critic
@@ -45,10 +46,10 @@ def critic_kept(G, args, label: int | None):
     """The grid's pictures as the critic keeps them; prints the kept seeds."""
     if not 0.1 <= args.critic_keep <= 1 or args.truncation != 1:
         raise ValueError("--critic-keep must lie in 0.1-1, on untruncated samples (--truncation 1)")
-    critic = Critic.load(args.checkpoint)
+    critic = Critic.load(args.checkpoint, module_device(G))
     if critic is None:
         raise ValueError("this model has no critic: python -m gan.critic fit --checkpoint ...")
-    labels = None if label is None else torch.full((args.n,), label)
+    labels = None if label is None else torch.full((args.n,), label, device="cpu")
     kept = keep_by_critic(G, critic.net, critic.tables, args.seed, args.n, args.critic_keep, args.critic_rule,
                           labels=labels)
     print(f"kept {args.n} of {kept.candidates} candidates; seeds: {', '.join(map(str, kept.seeds))}")
@@ -73,11 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--critic-rule", choices=RULES, default="top",
                     help="top: the best-scored; drs: Discriminator Rejection Sampling (default: top)")
     ap.add_argument("--out", required=True, help="output .png (grid or strip) or .gif (interpolation)")
+    add_device_argument(ap)
     args = ap.parse_args(argv)
     try:
         if not 1 <= args.n <= 1024 or not 2 <= args.frames <= 256:
             raise ValueError("--n must lie in 1-1024 and --frames in 2-256")
-        G, meta = load_generator(args.checkpoint)
+        G, meta = load_generator(args.checkpoint, pick_device(args.device))
         label = class_index(meta, args.klass)
         if args.interpolate:
             z0, z1 = latent_for_seeds(args.interpolate, G.latent_dim)

@@ -13,6 +13,7 @@ import argparse
 import sys
 
 from gan.checkpoint import CheckpointError
+from gan.devices import DEVICE_HELP
 from gan.data.idx import DATASETS, DEFAULT_DATASET, DataError
 from gan.models import PRESETS
 from gan.training.config import PRECISIONS, TrainConfig
@@ -51,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     a("--aux-twin", action="store_true",
       help="with --aux-class-weight: TAC-GAN's twin classifier, which removes AC-GAN's bias towards "
            "images sharper than the real classes (more variety near class boundaries)")
+    a("--mode-seeking", type=float, default=0.0,
+      help="weight of MSGAN's mode-seeking term (Mao et al., 2019): G is penalised when two latents of the same "
+           "class give near-identical pictures, against mode collapse (default: 0, off; 1 is the paper's)")
     a("--d-steps", type=int, default=1, help="discriminator updates per generator update (default: 1)")
     a("--r1", type=float,
       help=f"gamma of the R1 penalty (gamma/2 * |grad D|^2 on real images, every {R1_EVERY}th D update), any loss "
@@ -63,8 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
            "of color, translation, cutout (no value: all three)")
     a("--precision", choices=PRECISIONS, default="fp32",
       help="fp32, or bf16: forward passes in bfloat16 autocast, ~1.4x faster on CPUs with AVX512-BF16/AMX "
-           "but many times slower on CPUs without them, e.g. AVX2 only (weights and optimiser stay fp32; "
-           "default: fp32)")
+           "but many times slower on CPUs without them, e.g. AVX2 only; on a GPU, bf16 where it has bfloat16, else fp16; "
+           "fp16: float16 autocast with a gradient scaler (weights and optimiser stay fp32; default: fp32)")
     a("--seed", type=int, default=0, help="seed for weights, noise and data order (default: 0)")
     a("--data-dir", help="folder holding the IDX .gz files (else $GAN_DATA_DIR, data/, known places, download)")
     a("--limit", type=int, help="train on the first N images only (quick experiments, tests)")
@@ -74,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     a("--snapshot-every", type=int, default=0,
       help="also keep the generator every N steps in <out-dir>/snapshots/ (metric-vs-time curves; default: off)")
     a("--log-every", type=int, default=10, help="steps between log.jsonl lines (default: 10)")
-    a("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
+    a("--device", default="auto", help=DEVICE_HELP)
     a("--sync-bn", action="store_true", help="under torchrun on GPUs: BatchNorm statistics over the global batch")
     a("--resume", action="store_true", help="continue from <out-dir>/state.pt exactly where it stopped")
     a("--no-progress", dest="progress", action="store_false", help="hide the progress bar")

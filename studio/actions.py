@@ -137,7 +137,7 @@ class Studio:
     def mode_latents(m: LoadedModel, seeds, modes) -> torch.Tensor:
         """The seeds' latents with each one's mode put into it (SelfConditioned.in_mode), so the
         latent alone draws a sample of that mode."""
-        return m.generator.in_mode(latent_for_seeds(seeds, m.generator.latent_dim), torch.as_tensor(modes))
+        return m.generator.in_mode(latent_for_seeds(seeds, m.generator.latent_dim), torch.as_tensor(modes, device="cpu"))
 
     def mode_strip(self, key) -> list[tuple[str, str]]:
         """Each discovered mode of a self-conditioned model: MODE_STRIP_SEEDS samples in a column and a
@@ -147,7 +147,7 @@ class Studio:
             return []
         k = len(m.mode_names)
         seeds = list(range(MODE_STRIP_SEEDS)) * k
-        images = sample(m.generator, z=self.mode_latents(m, seeds, torch.arange(k).repeat_interleave(MODE_STRIP_SEEDS)))
+        images = sample(m.generator, z=self.mode_latents(m, seeds, torch.arange(k, device="cpu").repeat_interleave(MODE_STRIP_SEEDS)))
         column = MODE_STRIP_SEEDS
         return [(self.outputs.png(make_grid(images[i * column:(i + 1) * column], nrow=1, scale=2), f"mode-{i + 1}.png"),
                  f"#{i + 1} · {share:.1%}")  # short enough for a tenth of the page's width
@@ -255,7 +255,8 @@ class Studio:
         basis = as_choice(basis, "basis", list(BASES))
         if len(values) != NUM_DIRECTIONS:
             raise InvalidInput(f"expected {NUM_DIRECTIONS} slider values, got {len(values)}")
-        offsets = torch.tensor([as_float(v, f"slider {i + 1}", -MAX_SLIDER, MAX_SLIDER) for i, v in enumerate(values)])
+        offsets = torch.tensor([as_float(v, f"slider {i + 1}", -MAX_SLIDER, MAX_SLIDER) for i, v in enumerate(values)],
+                               device="cpu")
         z = self.seed_or_latent(m, seed, base_latent).clone()
         if basis == "raw":
             z[:NUM_DIRECTIONS] += offsets[: m.generator.latent_dim]
@@ -276,7 +277,7 @@ class Studio:
 
     def seed_or_latent(self, m: LoadedModel, seed, latent_text) -> torch.Tensor:
         if has_latent(latent_text):
-            return torch.tensor(parse_latent(latent_text, m.generator.latent_dim))
+            return torch.tensor(parse_latent(latent_text, m.generator.latent_dim), device="cpu")
         return latent_for_seeds([as_int(seed, "seed", 0, MAX_SEED)], m.generator.latent_dim)[0]
 
     def interpolation(self, m: LoadedModel, start_seed, end_seed, start_class, end_class, frames, mode,
@@ -289,8 +290,8 @@ class Studio:
         a, b = self.class_index(m, start_class), self.class_index(m, end_class)
         if a is None:
             return path, None
-        onehot = torch.eye(len(m.class_names))  # morph classes through soft labels: one-hot(a) -> one-hot(b)
-        return path, torch.lerp(onehot[a][None], onehot[b][None], torch.linspace(0, 1, frames)[:, None])
+        onehot = torch.eye(len(m.class_names), device="cpu")  # morph classes through soft labels: one-hot(a) -> one-hot(b)
+        return path, torch.lerp(onehot[a][None], onehot[b][None], torch.linspace(0, 1, frames, device="cpu")[:, None])
 
     def interpolate(self, key, start_seed, end_seed, start_class=None, end_class=None, frames=16, mode="slerp",
                     start_latent="", end_latent="") -> tuple[Image.Image, str, str]:

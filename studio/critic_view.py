@@ -62,14 +62,14 @@ def judge(m: LoadedModel, picture: torch.Tensor, label: int | None, what: str) -
 
 
 def sample_picture(m: LoadedModel, z: torch.Tensor, label: int | None) -> torch.Tensor:
-    return generated(m.generator, z[None], None if label is None else torch.tensor([label]))
+    return generated(m.generator, z[None], None if label is None else torch.tensor([label], device="cpu"))
 
 
 def order_by_critic(m: LoadedModel, labels: list[int] | None, z: torch.Tensor) -> list[int]:
     """Tile indices, the critic's favourite first."""
     critic = critic_of(m)
-    y = None if labels is None or not critic.num_classes else torch.tensor(labels)
-    pictures = generated(m.generator, z, torch.tensor(labels) if labels is not None and m.class_names else None)
+    y = None if labels is None or not critic.num_classes else torch.tensor(labels, device="cpu")
+    pictures = generated(m.generator, z, torch.tensor(labels, device="cpu") if labels is not None and m.class_names else None)
     return torch.argsort(critic.scores(pictures, y), descending=True, stable=True).tolist()
 
 
@@ -77,6 +77,6 @@ def kept_by_critic(m: LoadedModel, seed: int, n: int, labels: list[int] | None, 
     """keep_by_critic for a Sample grid: labels are classes (conditional) or modes (self-conditioned)."""
     critic = critic_of(m)
     as_choice(rule, "critic rule", list(RULES))
-    y = None if labels is None else torch.tensor(labels)
+    y = None if labels is None else torch.tensor(labels, device="cpu")
     return keep_by_critic(m.generator, critic.net, critic.tables, seed, n, keep, rule,
                           labels=y if m.class_names else None, modes=y if m.mode_names else None)

@@ -16,6 +16,7 @@ import torch
 
 from gan.checkpoint import CheckpointError, is_generator_sidecar, load_generator
 from gan.data import training_sets
+from gan.devices import module_device, pick_device
 from gan.data.idx import DATASETS
 from gan.evaluation.evaluator_net import load_classifier
 from gan.inversion.encoder_net import load_encoder
@@ -71,6 +72,8 @@ class LoadedModel:
             if self._encoder is False:
                 try:
                     self._encoder = load_encoder(self.path)
+                    if self._encoder is not None:
+                        self._encoder.to(module_device(self.generator))
                 except CheckpointError as e:
                     log.warning("%s", e)
                     self._encoder = None
@@ -82,7 +85,7 @@ class LoadedModel:
         with self._lock:
             if self._critic is False:
                 try:
-                    self._critic = Critic.load(self.path)
+                    self._critic = Critic.load(self.path, module_device(self.generator))
                 except CheckpointError as e:
                     log.warning("%s", e)
                     self._critic = None
@@ -90,10 +93,11 @@ class LoadedModel:
 
 
 class Evaluators:
-    """The evaluator classifier of each data set (checkpoints/evaluators/), loaded on first use;
-    None where a data set has none."""
+    """The evaluator classifier of each data set (checkpoints/evaluators/), loaded on first use onto
+    the models' device (inversion's feature loss runs there); None where a data set has none."""
 
-    def __init__(self):
+    def __init__(self, device: torch.device):
+        self.device = device
         self._loaded: dict[str, torch.nn.Module | None] = {}
         self._lock = threading.Lock()
 
@@ -101,7 +105,7 @@ class Evaluators:
         with self._lock:
             if dataset not in self._loaded:
                 try:
-                    self._loaded[dataset] = load_classifier(dataset)[0].requires_grad_(False)
+                    self._loaded[dataset] = load_classifier(dataset)[0].requires_grad_(False).to(self.device)
                 except CheckpointError:
                     self._loaded[dataset] = None
             return self._loaded[dataset]
@@ -136,11 +140,15 @@ def friendly_label(meta: dict) -> str:
 
 
 class ModelRegistry:
-    def __init__(self, folder: str | Path):
+    """Every generator under `folder`, on `device` (default: pick_device's "auto": GAN_DEVICE if set,
+    else a GPU where there is one, else the CPU)."""
+
+    def __init__(self, folder: str | Path, device: torch.device | str | None = None):
         self.folder = Path(folder)
+        self.device = pick_device() if device is None else torch.device(device)
         self.models: dict[str, LoadedModel] = {}
         self.skipped: list[tuple[str, str]] = []  # (file, reason)
-        self.evaluators = Evaluators()
+        self.evaluators = Evaluators(self.device)
         self._changing = threading.Lock()  # add() and remove() from the trainer's threads
         self._scan()
 
@@ -181,7 +189,7 @@ class ModelRegistry:
         if not is_generator_sidecar(path.with_suffix(".json")):
             return
         try:
-            generator, meta = load_generator(path)
+            generator, meta = load_generator(path, self.device)
         except CheckpointError as e:
             reason = str(e)
             for prefix in (f"{path}: ", f"{path.with_suffix('.json')}: "):  # the notice names the file already
@@ -197,7 +205,7 @@ class ModelRegistry:
     def add(self, key: str, path: str | Path) -> LoadedModel:
         """Load one more generator while the app runs (a run trained from the page). The models
         dict is replaced, never changed in place, so requests reading it meanwhile are unaffected."""
-        generator, meta = load_generator(path)  # CheckpointError: the caller says why
+        generator, meta = load_generator(path, self.device)  # CheckpointError: the caller says why
         label = f"{friendly_label(meta)} · {key}"
         model = LoadedModel(key, label, Path(path), generator.requires_grad_(False), meta)
         with self._changing:  # one change at a time: two at once would each drop the other's

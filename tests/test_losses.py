@@ -3,7 +3,15 @@
 import pytest
 import torch
 
-from gan.training.losses import GP_WEIGHT, LOSSES, discriminator_loss, generator_loss, gradient_penalty, r1_penalty
+from gan.training.losses import (
+    GP_WEIGHT,
+    LOSSES,
+    discriminator_loss,
+    generator_loss,
+    gradient_penalty,
+    mode_seeking_penalty,
+    r1_penalty,
+)
 
 
 class TinyD(torch.nn.Module):
@@ -97,3 +105,22 @@ def test_r1_penalty_is_the_squared_input_gradient_and_trains_d_flat():
     assert penalty.item() == pytest.approx(w.pow(2).sum().item(), rel=1e-5)
     assert torch.allclose(D[1].weight.grad, 2 * w)
     assert not real.requires_grad  # the caller's batch is left alone
+
+
+def test_mode_seeking_penalises_a_generator_that_maps_many_latents_onto_one_picture():
+    torch.manual_seed(0)
+    z = torch.randn(64, 8)
+    collapsed = torch.tanh(z[:, :1].mean() + torch.zeros(64, 3, 4, 4))  # every latent: the same picture
+    diverse = torch.tanh(z @ torch.randn(8, 48)).view(64, 3, 4, 4)
+    assert mode_seeking_penalty(z, collapsed) > 100 * mode_seeking_penalty(z, diverse)
+    # Minimising it alone spreads a nearly collapsed generator's pictures apart.
+    net = torch.nn.Linear(8, 48)
+    torch.nn.init.normal_(net.weight, std=1e-3)
+    spread = lambda: net(z).std(0).mean().item()  # noqa: E731
+    before = spread()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    for _ in range(50):
+        opt.zero_grad()
+        mode_seeking_penalty(z, net(z)).backward()
+        opt.step()
+    assert spread() > 10 * before

@@ -16,7 +16,7 @@ from gan.models import PRESETS, build_discriminator, build_generator, preset_mod
 from gan.sampling.latents import latent_for_seeds, sample
 from gan.train import main
 from gan.training.config import TrainConfig, resolve
-from gan.training.device import cpu_has_native_bf16, precision_warning
+from gan.training.device import autocast_dtype, cpu_has_native_bf16, precision_warning
 from gan.training.loop import TrainingDiverged, lr_scale
 from gan.training.losses import r1_penalty
 
@@ -98,6 +98,24 @@ def test_bf16_runs_convs_in_bfloat16_keeps_fp32_weights_and_resumes_exactly(tmp_
         run_training(tmp_path / "part", steps=30, conditional=True, resume=True, **small)
 
 
+def test_fp16_trains_with_a_gradient_scaler(tmp_path, mnist_dir, monkeypatch):
+    import gan.training.device as device_module
+
+    made = []
+    real_scaler = device_module.gradient_scaler
+
+    def recording(device, precision):
+        made.append(real_scaler(device, precision))
+        return made[-1]
+
+    monkeypatch.setattr("gan.training.loop.gradient_scaler", recording)
+    path = run_training(tmp_path / "fp16", steps=10, precision="fp16", sample_every=100)
+    weights = load_file(path)
+    assert all(torch.isfinite(t).all() for t in weights.values())
+    assert len(made) == 2 and all(s.is_enabled() for s in made)
+    assert all(s.get_scale() > 0 for s in made)  # both networks' steps went through a scaler
+
+
 def test_bf16_warns_only_on_a_cpu_without_native_bfloat16(monkeypatch):
     import gan.training.device as train_module
 
@@ -105,7 +123,11 @@ def test_bf16_warns_only_on_a_cpu_without_native_bfloat16(monkeypatch):
     monkeypatch.setattr(train_module, "cpu_has_native_bf16", lambda: False)
     assert "no native bfloat16" in precision_warning("bf16", cpu)
     assert precision_warning("fp32", cpu) is None
-    assert precision_warning("bf16", cuda) is None  # GPUs have their own bf16 units
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert precision_warning("bf16", cuda) is None  # GPUs from Ampere on have their own bf16 units
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    assert "runs as fp16 with a gradient scaler" in precision_warning("bf16", cuda)
+    assert autocast_dtype(cuda, "bf16") == torch.float16 and autocast_dtype(cpu, "bf16") == torch.bfloat16
     monkeypatch.setattr(train_module, "cpu_has_native_bf16", lambda: True)
     assert precision_warning("bf16", cpu) is None
 

@@ -90,5 +90,5 @@ def load_folder(name: str, limit: int | None = None, max_images: int = MAX_IMAGE
     if not images:
         raise DataError(f"{root}: no usable images (PNG, JPEG, WebP...); {len(skipped)} file(s) skipped"
                         + (f", e.g. {skipped[0][0]}: {skipped[0][1]}" if skipped else ""))
-    return FolderImages(torch.from_numpy(np.stack(images)), torch.tensor(labels, dtype=torch.int64),
+    return FolderImages(torch.from_numpy(np.stack(images)), torch.tensor(labels, dtype=torch.int64, device="cpu"),
                         [d.name for d in classes], skipped)

@@ -51,7 +51,7 @@ def order_by_size(ids: torch.Tensor, k: int) -> torch.Tensor:
     """Renumber clusters so that mode 0 is the largest: stable names whatever the seeding order."""
     order = torch.argsort(torch.bincount(ids, minlength=k), descending=True, stable=True)
     rank = torch.empty_like(order)
-    rank[order] = torch.arange(k)
+    rank[order] = torch.arange(k, device=order.device)
     return rank[ids]
 
 

@@ -136,7 +136,7 @@ class Collector:
             raise DataError(f"{self.source or 'the source'}: no usable pictures; {len(self.skipped)} skipped{first}")
         images = torch.from_numpy(np.stack(self.pictures))
         self.pictures = []
-        return PreparedSet(images, torch.tensor(self.labels, dtype=torch.int64), self.class_names, self.source,
+        return PreparedSet(images, torch.tensor(self.labels, dtype=torch.int64, device="cpu"), self.class_names, self.source,
                            self.skipped)
 
 

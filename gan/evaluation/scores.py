@@ -37,6 +37,7 @@ from gan.evaluation.evaluator_net import embed, load_classifier
 from gan.evaluation.inception_fid import Extractor, inception_features
 from gan.evaluation.training_index import TrainingIndex
 from gan.sampling.latents import latent_for_seeds, output_range, to_uint8, to_unit_range
+from gan.devices import module_device
 
 NUM_SAMPLES = 10_000
 EVAL_SEED = 2**20  # seeds EVAL_SEED.. are used for evaluation, far from the seeds people browse
@@ -128,21 +129,22 @@ def real_inception_features(dataset: str, extract: Extractor, data_dir=None) -> 
 def generated_images(generator, n: int, num_classes: int, batch: int = 1000):
     """n samples with fixed seeds; conditional models get balanced labels i % classes."""
     lo, hi = output_range(generator)
-    labels = torch.arange(n) % num_classes if num_classes else None
+    labels = torch.arange(n, device="cpu") % num_classes if num_classes else None
     out = []
     for start in range(0, n, batch):
         z = latent_for_seeds(range(EVAL_SEED + start, EVAL_SEED + min(n, start + batch)), generator.latent_dim)
         y = None if labels is None else labels[start:start + batch]
-        out.append(to_unit_range(generator(z, y), (lo, hi)))
+        device = module_device(generator)  # the seeds' latents are drawn on the CPU, as everywhere
+        out.append(to_unit_range(generator(z.to(device), None if y is None else y.to(device)), (lo, hi)).cpu())
     return torch.cat(out), labels
 
 
 def evaluate_generator(path, n: int = NUM_SAMPLES, data_dir=None, evaluator_dir=None,
-                       inception: Extractor | None = None, per_class: bool = False) -> dict:
+                       inception: Extractor | None = None, per_class: bool = False, device="cpu") -> dict:
     """The metrics of one checkpoint; with per_class, conditional models also get "per_class"
     rows (see class_report), from the same samples."""
     t0 = time.perf_counter()
-    generator, meta = load_generator(path)
+    generator, meta = load_generator(path, device)
     classifier, real_feats, real_probs, _ = real_reference(meta["dataset"], data_dir, evaluator_dir)
     images, labels = generated_images(generator, n, meta["num_classes"])
     feats, probs = embed(classifier, images)

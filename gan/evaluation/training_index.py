@@ -76,7 +76,7 @@ class TrainingIndex:
 
     def _buffer(self, width: int) -> torch.Tensor:
         if width not in self._buffers:
-            self._buffers[width] = torch.empty(CHUNK, width)
+            self._buffers[width] = torch.empty(CHUNK, width, device="cpu")
         return self._buffers[width]
 
     @staticmethod
@@ -161,7 +161,7 @@ class TrainingIndex:
         train, labels = data.images, data.labels
         test = training_sets.load(dataset, "test", data_dir, limit=limit, allow_download=False).images
         features = evaluator_features(classifier, train)
-        index = cls(features.half(), train, labels, torch.zeros(1), classifier)
+        index = cls(features.half(), train, labels, torch.zeros(1, device="cpu"), classifier)
         index.test_nearest = index.nearest_distances(test).sort().values.float()
         return index
 

@@ -22,9 +22,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from gan.devices import module_device
 from gan.fileio import file_sha256
 from gan.inversion.features import FeatureLoss  # the same distance the search minimises
 from gan.sampling.latents import output_range
+from gan.training.device import autocast as precision_autocast
 from gan.tensor_files import CheckpointError, load_into, read_sidecar, read_tensors, save_tensors
 
 SUFFIX = ".encoder"
@@ -120,22 +122,23 @@ def train_encoder(generator: nn.Module, meta: dict, cfg: EncoderConfig, data_dir
     from gan.checkpoint import image_shape
 
     shape = image_shape(meta)
-    encoder = Encoder(d, k, cfg.width, shape)
+    device = module_device(generator)  # the encoder trains where the generator is
+    encoder = Encoder(d, k, cfg.width, shape).to(device)
     optimiser = torch.optim.Adam(encoder.parameters(), lr=cfg.lr, betas=(0.9, 0.99))
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, cfg.steps)
     real, real_labels = real_images(meta["dataset"], data_range, data_dir)
     try:
-        classifier = load_classifier(meta["dataset"])[0].requires_grad_(False)
+        classifier = load_classifier(meta["dataset"])[0].requires_grad_(False).to(device)
     except CheckpointError:
         classifier = None
     if real is None:
         log(f"no {meta['dataset']} training data found: training on generated images only")
     half = cfg.batch_size // 2
     started = time.time()
-    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
+    autocast = precision_autocast(device, cfg.precision)
     for step in range(1, cfg.steps + 1):
-        z = torch.randn(half, d)
-        y = torch.randint(0, k, (half,)) if k else None
+        z = torch.randn(half, d, device=device)
+        y = torch.randint(0, k, (half,), device=device) if k else None
         with torch.no_grad(), autocast:
             fake = generator(z, y).float()
         with autocast:
@@ -144,8 +147,8 @@ def train_encoder(generator: nn.Module, meta: dict, cfg: EncoderConfig, data_dir
         loss_latent = F.mse_loss(z_hat, z)
         loss = cfg.latent_weight * loss_latent + F.mse_loss(recon, fake)
         if real is not None:
-            idx = torch.randint(0, len(real), (half,))
-            x, yr = real[idx], (real_labels[idx] if k else None)
+            idx = torch.randint(0, len(real), (half,), device="cpu")  # the real pictures stay in host memory
+            x, yr = real[idx].to(device), (real_labels[idx].to(device) if k else None)
             with autocast:
                 zr = encoder(x, yr).float()
                 recon_real = generator(zr, yr).float()
@@ -163,8 +166,8 @@ def train_encoder(generator: nn.Module, meta: dict, cfg: EncoderConfig, data_dir
     encoder.eval()
     with torch.no_grad():  # held-out figures on fresh generated images
         gen = torch.Generator().manual_seed(12345)
-        z = torch.randn(1000, d, generator=gen)
-        y = torch.randint(0, k, (1000,), generator=gen) if k else None
+        z = torch.randn(1000, d, generator=gen).to(device)
+        y = torch.randint(0, k, (1000,), generator=gen).to(device) if k else None
         fake = generator(z, y)
         z_hat = encoder(fake, y)
         lo, hi = data_range

@@ -27,6 +27,7 @@ from gan.data.idx import to_model_range
 from gan.inversion.features import FeatureLoss, fit_loss
 from gan.sampling.images import from_display
 from gan.sampling.latents import latent_for_seeds, output_range, to_uint8
+from gan.devices import module_device
 
 DEFAULT_STEPS = 100
 MAX_STEPS = 500
@@ -57,18 +58,18 @@ def labels_of(generator) -> list[int | None]:
     return list(range(generator.num_classes or getattr(generator, "num_modes", 0))) or [None]
 
 
-def as_labels(labels: list[int | None], n: int) -> torch.Tensor | None:
-    return None if labels == [None] else torch.tensor(labels).repeat_interleave(n)
+def as_labels(labels: list[int | None], n: int, device) -> torch.Tensor | None:
+    return None if labels == [None] else torch.tensor(labels, device=device).repeat_interleave(n)
 
 
 @torch.inference_mode()
 def seed_starts(generator, targets: torch.Tensor, candidates: int) -> torch.Tensor:
     """[B, L, d]: per target and label, the seeded latent (seeds 0..candidates-1) nearest in pixels."""
-    z = latent_for_seeds(range(candidates), generator.latent_dim)
+    z = latent_for_seeds(range(candidates), generator.latent_dim).to(targets.device)
     flat = targets.flatten(1)
     best = []
     for label in labels_of(generator):
-        images = generator(z, as_labels([label], candidates)).flatten(1)
+        images = generator(z, as_labels([label], candidates, z.device)).flatten(1)
         # squared distances by one matrix product: |a|^2 - 2ab + |b|^2
         d2 = images.pow(2).sum(1)[None] - 2 * flat @ images.T
         best.append(z[d2.argmin(1)])
@@ -82,7 +83,7 @@ def encoder_starts(encoder, generator, targets: torch.Tensor) -> torch.Tensor:
     labels = labels_of(generator)
     if not generator.num_classes:
         return encoder(targets, None)[:, None].expand(-1, len(labels), -1)
-    return torch.stack([encoder(targets, as_labels([label], len(targets))) for label in labels], 1)
+    return torch.stack([encoder(targets, as_labels([label], len(targets), targets.device)) for label in labels], 1)
 
 
 def optimise(generator, z: torch.Tensor, labels: torch.Tensor | None, targets: torch.Tensor, steps: int,
@@ -113,7 +114,9 @@ def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, c
     generator.eval()
     data_range = lo, hi = output_range(generator)
     shown = np.asarray(targets_u8)
-    targets = to_model_range(from_display(shown), data_range)
+    # Everything runs where the generator is (the classifier and encoder must be there too); the
+    # found latents come back on the CPU.
+    targets = to_model_range(from_display(shown), data_range).to(module_device(generator))
     b, labels = len(targets), labels_of(generator)
     k, labelled, conditional = len(labels), labels != [None], generator.num_classes > 0
 
@@ -124,7 +127,7 @@ def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, c
         seed_starts(generator, targets, candidates)  # [B, L, d]
     with torch.inference_mode():
         every_target = targets.repeat_interleave(k, 0)
-        start_images = generator(starts.flatten(0, 1), torch.arange(k).repeat(b) if labelled else None)
+        start_images = generator(starts.flatten(0, 1), torch.arange(k, device=targets.device).repeat(b) if labelled else None)
         start_score = fit_loss(start_images, every_target, features_of(every_target)).view(b, k)
         start_distance = (start_images - every_target).abs().flatten(1).mean(1).view(b, k) / (hi - lo)
     # With an encoder the class is decided by its starts: optimisation lets a conditional generator bend
@@ -136,7 +139,7 @@ def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, c
     y = kept.flatten() if labelled else None
     targets = targets.repeat_interleave(top, 0)
     feature_loss = features_of(targets)
-    z = optimise(generator, starts[torch.arange(b)[:, None], kept].flatten(0, 1), y, targets, steps, feature_loss,
+    z = optimise(generator, starts[torch.arange(b, device=kept.device)[:, None], kept].flatten(0, 1), y, targets, steps, feature_loss,
                  should_stop)
     with torch.inference_mode():
         images = generator(z, y)
@@ -145,7 +148,7 @@ def invert_many(generator, targets_u8: np.ndarray, steps: int = DEFAULT_STEPS, c
             z = generator.in_mode(z, y)
     distance = ((images - targets).abs().flatten(1).mean(1) / (hi - lo)).view(b, top)
     pixels = to_uint8(images, data_range).reshape(b, top, *shown.shape[1:])
-    z = z.view(b, top, -1)
+    z, kept = z.view(b, top, -1).cpu(), kept.cpu()
     start = "encoder" if encoder is not None else f"best of {candidates} seeds"
     found = []
     for i in range(b):

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 from gan.checkpoint import discriminator_meta, image_shape, load_discriminator, load_generator, save_discriminator
 from gan.data import training_sets
+from gan.devices import module_device
 from gan.data.idx import to_model_range
 from gan.models import build_discriminator, preset_models
 from gan.sampling.latents import latent_for_seeds, output_range, to_unit_range
@@ -49,17 +50,21 @@ def critic_args(meta: dict) -> dict:
 
 
 def pictures(generator, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
-    """The generator's pictures for z (and labels) in [-1, 1]."""
-    return to_unit_range(generator(z, labels), output_range(generator))
+    """The generator's pictures for z (and labels) in [-1, 1], where the generator is."""
+    device = module_device(generator)
+    return to_unit_range(generator(z.to(device), None if labels is None else labels.to(device)),
+                         output_range(generator))
 
 
 generated = torch.no_grad()(pictures)
 
 
 def score(critic, images: torch.Tensor, labels: torch.Tensor | None, batch: int = 1000) -> torch.Tensor:
-    """The critic's logits for [-1, 1] pictures (labels for a conditional critic)."""
+    """The critic's logits for [-1, 1] pictures (labels for a conditional critic), on the CPU."""
+    device = module_device(critic)
     with torch.no_grad():
-        return torch.cat([critic(images[i:i + batch], None if labels is None else labels[i:i + batch])
+        return torch.cat([critic(images[i:i + batch].to(device),
+                                 None if labels is None else labels[i:i + batch].to(device)).cpu()
                           for i in range(0, len(images), batch)])
 
 
@@ -70,7 +75,7 @@ def scores_of(generator, critic, z: torch.Tensor, labels: torch.Tensor | None, b
 
 
 def quantile_table(scores: torch.Tensor) -> list[float]:
-    return [round(v, 5) for v in torch.quantile(scores.double(), torch.linspace(0, 1, QUANTILES, dtype=torch.double)).tolist()]
+    return [round(v, 5) for v in torch.quantile(scores.double(), torch.linspace(0, 1, QUANTILES, dtype=torch.double, device=scores.device)).tolist()]
 
 
 def noise_pictures(n: int, shape, rng: torch.Generator) -> torch.Tensor:
@@ -90,7 +95,7 @@ def platt(real: torch.Tensor, fake: torch.Tensor, iterations: int = 50, ridge: f
     ridge penalty on a then keeps it finite (the fit is redone with ridge 0.01)."""
     x = torch.cat([real, fake]).double()
     y = torch.cat([torch.ones_like(real), torch.zeros_like(fake)]).double()
-    ab = torch.tensor([1.0, 0.0], dtype=torch.double, requires_grad=True)
+    ab = torch.tensor([1.0, 0.0], dtype=torch.double, device="cpu", requires_grad=True)
     opt = torch.optim.LBFGS([ab], max_iter=iterations, line_search_fn="strong_wolfe")
 
     def loss():
@@ -106,33 +111,34 @@ def platt(real: torch.Tensor, fake: torch.Tensor, iterations: int = 50, ridge: f
     return round(a, 6), round(b, 6)
 
 
-def recalibrate(generator_path, n: int = CriticConfig.calibration, data_dir=None) -> dict:
+def recalibrate(generator_path, n: int = CriticConfig.calibration, data_dir=None, device="cpu") -> dict:
     """Redo a saved critic's tables (not its weights), as fit_critic makes them."""
-    critic, meta = load_discriminator(generator_path)
-    generator, generator_meta = load_generator(generator_path)
+    critic, meta = load_discriminator(generator_path, device)
+    generator, generator_meta = load_generator(generator_path, device)
     meta["critic"] = {**meta.get("critic", {}), **calibrate(critic, generator, generator_meta, n, data_dir)}
     save_discriminator(generator_path, critic, {k: v for k, v in meta.items() if k != "format_version"})
     return meta
 
 
-def fit_critic(generator_path, cfg: CriticConfig = CriticConfig(), data_dir=None, log=print) -> dict:
-    """Fit, calibrate and save the critic beside the generator; returns its sidecar."""
+def fit_critic(generator_path, cfg: CriticConfig = CriticConfig(), data_dir=None, log=print, device="cpu") -> dict:
+    """Fit, calibrate and save the critic beside the generator (both on `device`; the batches are drawn
+    on the CPU's generator, so a seed fits the same critic anywhere up to rounding); returns its sidecar."""
     t0 = time.perf_counter()
     torch.manual_seed(cfg.seed)
-    generator, meta = load_generator(generator_path)
+    generator, meta = load_generator(generator_path, device)
     generator.requires_grad_(False)
     data = training_sets.load(meta["dataset"], "train", data_dir)
     images, labels = data.images, data.labels
     args = critic_args(meta)
-    critic = build_discriminator("dcgan", **args)
+    critic = build_discriminator("dcgan", **args).to(device)
     opt = torch.optim.Adam(critic.parameters(), lr=cfg.lr, betas=(0.5, 0.999))
     rng = torch.Generator().manual_seed(cfg.seed)
     for step in range(1, cfg.steps + 1):
         idx = torch.randint(len(images), (cfg.batch_size,), generator=rng)
-        real, y = to_model_range(images[idx], (-1.0, 1.0)), labels[idx]
+        real, y = to_model_range(images[idx], (-1.0, 1.0)).to(device), labels[idx].to(device)
         y = y if meta["num_classes"] else None
         fake = generated(generator, torch.randn(cfg.batch_size, generator.latent_dim, generator=rng), y)
-        junk = noise_pictures(cfg.batch_size // cfg.noise_every, real.shape[1:], rng)
+        junk = noise_pictures(cfg.batch_size // cfg.noise_every, real.shape[1:], rng).to(device)
         real.requires_grad_(cfg.r1 > 0)
         real_logit, fake_logit = critic(real, y), critic(fake, y)
         junk_logit = critic(junk, None if y is None else y[:len(junk)])
@@ -165,7 +171,7 @@ def calibrate(critic, generator, meta: dict, n: int, data_dir=None) -> dict:
     test = training_sets.load(meta["dataset"], "test", data_dir)  # the training pictures where there is no test split
     x_test, y_test = test.images, test.labels
     real, real_y = to_model_range(x_test[:n], (-1.0, 1.0)), y_test[:n] if meta["num_classes"] else None
-    fake_y = torch.arange(n) % meta["num_classes"] if meta["num_classes"] else None
+    fake_y = torch.arange(n, device="cpu") % meta["num_classes"] if meta["num_classes"] else None
     z = latent_for_seeds(range(CALIBRATION_SEED, CALIBRATION_SEED + n), generator.latent_dim)
     real_scores, fake_scores = score(critic, real, real_y), scores_of(generator, critic, z, fake_y)
     a, b = platt(real_scores, fake_scores)

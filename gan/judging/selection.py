@@ -41,13 +41,13 @@ def candidate_groups(generator, z: torch.Tensor) -> torch.Tensor:
     """Groups of candidates nobody asked a class or mode of: a self-conditioned model's modes, else one."""
     if hasattr(generator, "modes"):
         return generator.modes(z)
-    return torch.zeros(len(z), dtype=torch.long)
+    return torch.zeros(len(z), dtype=torch.long, device=z.device)
 
 
 def drs_acceptance(logits: torch.Tensor, critic_meta: dict, keep: float) -> torch.Tensor:
     """DRS's acceptance probability for each candidate logit."""
     a, b = critic_meta["platt"]
-    table = torch.tensor(critic_meta["generated_quantiles"], dtype=torch.double)
+    table = torch.tensor(critic_meta["generated_quantiles"], dtype=torch.double, device="cpu")
     d_max = a * table.max() + b
 
     def f_hat(d):
@@ -60,7 +60,7 @@ def drs_acceptance(logits: torch.Tensor, critic_meta: dict, keep: float) -> torc
 
 def uniform_for_seeds(seeds) -> torch.Tensor:
     return torch.tensor([torch.rand(1, generator=torch.Generator().manual_seed(int(s) ^ 0x5EED)).item() for s in seeds],
-                        dtype=torch.double)
+                        dtype=torch.double, device="cpu")
 
 
 def keep_by_critic(generator, critic, tables: dict, seed: int, n: int, keep: float, rule: str = "top",
@@ -75,7 +75,7 @@ def keep_by_critic(generator, critic, tables: dict, seed: int, n: int, keep: flo
     drawn = math.ceil(n / keep) if rule == "top" else n * MAX_CANDIDATES_PER_PICTURE
     seeds = list(range(seed, seed + drawn))
     device = next(generator.parameters()).device  # latents are drawn on the CPU (same on every device), used there
-    stands_for = torch.arange(drawn) % n
+    stands_for = torch.arange(drawn, device="cpu") % n
     z = latent_for_seeds(seeds, generator.latent_dim).to(device)
     if modes is not None:
         z = generator.in_mode(z, modes.to(device)[stands_for.to(device)])

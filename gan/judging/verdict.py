@@ -19,6 +19,7 @@ from PIL import Image
 
 from gan.checkpoint import load_discriminator
 from gan.judging.fit import score
+from gan.devices import module_device
 
 SMOOTHGRAD_COPIES = 16
 SMOOTHGRAD_NOISE = 0.15  # of the [-1, 1] range's width, as in SmoothGrad's 10-20 %
@@ -68,8 +69,9 @@ class Critic:
             return None
         if labels is None:
             raise ValueError("this critic judges a picture together with its class: pass labels")
-        return torch.as_tensor(labels, dtype=torch.long).reshape(-1).expand(n) if np.ndim(labels) == 0 \
-            else torch.as_tensor(labels, dtype=torch.long)
+        device = module_device(self.net)
+        return torch.as_tensor(labels, dtype=torch.long, device=device).reshape(-1).expand(n) \
+            if np.ndim(labels) == 0 else torch.as_tensor(labels, dtype=torch.long, device=device)
 
     def scores(self, images: torch.Tensor, labels=None) -> torch.Tensor:
         return score(self.net, images, self._labels(labels, len(images)))
@@ -83,14 +85,14 @@ class Critic:
         """[H, W] in [0, 1]: SmoothGrad of the score for one [1, C, H, W] picture (seeded: the
         same picture always gets the same map)."""
         g = torch.Generator().manual_seed(seed)
-        x = image.expand(copies, *image.shape[1:]).clone()
-        x = (x + torch.randn(x.shape, generator=g) * noise * 2).requires_grad_(True)
+        x = image.detach().cpu().expand(copies, *image.shape[1:]).clone()
+        x = (x + torch.randn(x.shape, generator=g) * noise * 2).to(module_device(self.net)).requires_grad_(True)
         y = self._labels(label, copies)
         with torch.enable_grad():
             grad, = torch.autograd.grad(self.net(x, y).sum(), x)
         heat = grad.abs().mean(dim=(0, 1))
         top = torch.quantile(heat.flatten(), 0.99)  # one hot pixel should not wash out the rest
-        return (heat / top.clamp_min(1e-12)).clamp(0, 1).numpy()
+        return (heat / top.clamp_min(1e-12)).clamp(0, 1).cpu().numpy()
 
 
 def saliency_picture(picture_u8: np.ndarray, heat: np.ndarray, scale: int = 8) -> Image.Image:

@@ -41,7 +41,7 @@ def from_display(images):
     the layout the data sets use: [N, H, W] grey (to_model_range adds the channel) or [N, 3, H, W]."""
     import torch
 
-    t = torch.as_tensor(np.asarray(images))
+    t = torch.as_tensor(np.asarray(images), device="cpu")
     return t.permute(0, 3, 1, 2) if t.dim() == 4 else t
 
 

@@ -50,7 +50,7 @@ def class_labels(labels, n: int, num_classes: int) -> torch.Tensor | None:
         return None
     if labels is None:
         raise ValueError("this model is class-conditional: choose a class")
-    t = torch.as_tensor(labels)
+    t = torch.as_tensor(labels, device=labels.device if isinstance(labels, torch.Tensor) else "cpu")
     if t.is_floating_point():
         return t.reshape(-1, num_classes).float().expand(n, num_classes) if t.numel() == num_classes else t.float()
     t = t.long().reshape(-1)
@@ -96,7 +96,7 @@ def interpolate(z0: torch.Tensor, z1: torch.Tensor, steps: int, mode: str = "ler
     """`steps` points from z0 to z1 inclusive, shape [steps, *z0.shape]."""
     if steps < 2:
         raise ValueError("interpolation needs at least 2 steps")
-    t = torch.linspace(0, 1, steps).view(-1, *([1] * z0.dim()))
+    t = torch.linspace(0, 1, steps, device=z0.device).view(-1, *([1] * z0.dim()))
     if mode == "lerp":
         return torch.lerp(z0.unsqueeze(0), z1.unsqueeze(0), t)
     if mode == "slerp":

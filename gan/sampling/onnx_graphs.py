@@ -21,6 +21,7 @@ model against onnxruntime.
 
 from __future__ import annotations
 
+import copy
 import io
 import warnings
 from dataclasses import asdict
@@ -47,7 +48,7 @@ class BrowserGenerator(nn.Module):
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.self_conditioned:  # the mode read from z[0] by the model's own rule, as one-hot weights
             modes = self.generator.modes(z)
-            return self.generator.net(z[:, 1:], (modes[:, None] == torch.arange(self.num_modes)).float())
+            return self.generator.net(z[:, 1:], (modes[:, None] == torch.arange(self.num_modes, device=modes.device)).float())
         return self.generator(z, labels)
 
 
@@ -65,7 +66,10 @@ class BrowserEncoder(nn.Module):
 
 
 def to_onnx(module: nn.Module, inputs: dict[str, torch.Tensor], output: str) -> bytes:
-    """`module` traced on `inputs` (batch size free) as ONNX bytes."""
+    """`module` traced on `inputs` (batch size free) as ONNX bytes. Tracing runs on the CPU (a graph
+    holds no device): a module elsewhere is traced from a CPU copy."""
+    if any(t.device.type != "cpu" for t in module.state_dict().values()):
+        module = copy.deepcopy(module).cpu()
     module.eval()
     names = list(inputs)
     buffer = io.BytesIO()
@@ -78,9 +82,9 @@ def to_onnx(module: nn.Module, inputs: dict[str, torch.Tensor], output: str) -> 
 
 
 def generator_inputs(generator: nn.Module, n: int = 2) -> dict[str, torch.Tensor]:
-    inputs = {"z": torch.randn(n, generator.latent_dim)}
+    inputs = {"z": torch.randn(n, generator.latent_dim, device="cpu")}  # export traces on the CPU
     if getattr(generator, "num_classes", 0):
-        inputs["labels"] = torch.eye(generator.num_classes)[torch.arange(n) % generator.num_classes]
+        inputs["labels"] = torch.eye(generator.num_classes, device="cpu")[torch.arange(n, device="cpu") % generator.num_classes]
     return inputs
 
 
@@ -90,9 +94,9 @@ def generator_onnx(generator: nn.Module) -> bytes:
 
 def picture_inputs(num_classes: int, image_shape=(1, 28, 28)) -> dict[str, torch.Tensor]:
     """What the graphs that read pictures (the encoder, the critic) are traced on."""
-    inputs = {"pictures": torch.zeros(2, *image_shape)}
+    inputs = {"pictures": torch.zeros(2, *image_shape, device="cpu")}
     if num_classes:
-        inputs["labels"] = torch.eye(num_classes)[:2]
+        inputs["labels"] = torch.eye(num_classes, device="cpu")[:2]
     return inputs
 
 

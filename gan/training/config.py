@@ -37,12 +37,13 @@ class TrainConfig:
     lr_decay: float = 0.0  # fraction of the run, at its end, over which both learning rates fall linearly to 0
     aux_class_weight: float = 0.0  # AC-GAN term: D classifies real images, G is rewarded when D reads its class
     aux_twin: bool = False  # TAC-GAN: a twin head learns G's classes; G's reward is the difference of the two
+    mode_seeking: float = 0.0  # weight of MSGAN's term: G is penalised when two latents give near-identical pictures
     d_steps: int = 1
     r1: float | None = None  # gamma of the R1 penalty on D's gradient at real images (0: off)
     r2: float | None = None  # gamma of R2, the same penalty at generated images (0: off)
     penalty_end: float | None = None  # R1/R2 weight at the last step, as a fraction of the first (cosine)
     diffaugment: str = ""  # DiffAugment policy on everything D sees, e.g. "translation,cutout" (gan/training/augment.py)
-    precision: str = "fp32"  # "bf16": forward passes under bfloat16 autocast (weights, optimiser and EMA stay fp32)
+    precision: str = "fp32"  # "bf16"/"fp16": forward passes under autocast (weights, optimiser and EMA stay fp32)
     seed: int = 0
     data_dir: str | None = None
     limit: int | None = None
@@ -114,6 +115,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         (cfg.modes >= 0, f"--modes must be >= 0 (0: off), got {cfg.modes}"),
         (not (cfg.modes and cfg.conditional), "--modes replaces the labels: use it without --conditional"),
         (not cfg.aux_class_weight or not cfg.modes, "--aux-class-weight uses real labels; it does not combine with --modes"),
+        (cfg.mode_seeking >= 0, f"--mode-seeking must be >= 0 (0: off), got {cfg.mode_seeking}"),
         (cfg.d_steps > 0, f"--d-steps must be positive, got {cfg.d_steps}"),
         (cfg.r1 >= 0, f"--r1 must be >= 0 (0 disables it), got {cfg.r1}"),
         (cfg.r2 >= 0, f"--r2 must be >= 0 (0 disables it), got {cfg.r2}"),
@@ -133,4 +135,4 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     return cfg
 
 
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("fp32", "bf16", "fp16")

@@ -45,7 +45,8 @@ from gan.sampling.latents import generate, latent_for_seeds, output_range
 from gan.training.augment import diff_augment
 from gan.training.batches import RealBatches
 from gan.training.config import RESUMABLE_CHANGES, TrainConfig, resolve
-from gan.training.device import autocast, pick_device, precision_warning
+from gan.devices import pick_device
+from gan.training.device import autocast, gradient_scaler, precision_warning
 from gan.training.distributed import any_rank, setup, teardown, unwrap, wrap
 from gan.training.ema import recalibrate_batchnorm, update_ema
 from gan.training.losses import (
@@ -54,6 +55,7 @@ from gan.training.losses import (
     discriminator_loss,
     generator_loss,
     gradient_penalty,
+    mode_seeking_penalty,
     penalty_scale,
     r1_penalty,
 )
@@ -96,7 +98,7 @@ def fixed_latents(latent_dim: int, num_classes: int) -> tuple[torch.Tensor, torc
         return latent_for_seeds(range(64), latent_dim), None, 8
     rows = max(1, min(10, GRID_TILES // num_classes))
     z = latent_for_seeds(range(rows), latent_dim).repeat_interleave(num_classes, dim=0)
-    return z, torch.arange(num_classes).repeat(rows), num_classes
+    return z, torch.arange(num_classes, device="cpu").repeat(rows), num_classes
 
 
 def discriminator_args(cfg: TrainConfig, num_classes: int, image_shape=training_sets.GREY_28) -> dict:
@@ -124,7 +126,7 @@ def tug_of_war(d_real: torch.Tensor, d_fake: torch.Tensor) -> dict:
     """D's scores on the batch's real and generated pictures, for the Train tab's tug of war: their
     10/50/90 % quantiles, and how often a real picture outscores a generated one (1: D separates
     them perfectly, 0.5: it cannot tell them apart)."""
-    q = torch.tensor([0.1, 0.5, 0.9])
+    q = torch.tensor([0.1, 0.5, 0.9], device=d_real.device)
     real, fake = d_real.detach().float().flatten(), d_fake.detach().float().flatten()
     return {"real_q": [round(v, 4) for v in torch.quantile(real, q).tolist()],
             "fake_q": [round(v, 4) for v in torch.quantile(fake, q).tolist()],
@@ -138,8 +140,11 @@ def lr_scale(step: int, steps: int, decay: float) -> float:
 
 
 def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: TrainConfig,
-               conditional: bool) -> tuple[torch.Tensor, ...]:
+               conditional: bool, scalers: tuple | None = None) -> tuple[torch.Tensor, ...]:
     """One generator update after cfg.d_steps discriminator updates; returns (loss_d, loss_g, d_real, d_fake).
+
+    scalers: (G's, D's) gradient scalers for fp16 (gan/training/device.py), else None. Nothing here
+    waits for the device: the losses come back as tensors, to be read when they are logged.
 
     G and D may be DistributedDataParallel wrappers. Every rank draws the same global noise and
     keeps its slice, so results do not depend on how many processes share the batch.
@@ -147,6 +152,7 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
     g, d = unwrap(G), unwrap(D)
     device = next(g.parameters()).device
     aux = conditional and cfg.aux_class_weight > 0
+    scaler_g, scaler_d = scalers if scalers is not None and scalers[0].is_enabled() else (None, None)
     for opt in (opt_g, opt_d):
         for group in opt.param_groups:
             group["lr"] = cfg.lr * lr_scale(step, cfg.steps, cfg.lr_decay)
@@ -188,12 +194,20 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
                 if cfg.r2:
                     loss_d = loss_d + cfg.r2 * weight * r1_penalty(d, fake, y).float()
         opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        opt_d.step()
+        if scaler_d is None:
+            loss_d.backward()
+            opt_d.step()
+        else:
+            scaler_d.scale(loss_d).backward()
+            scaler_d.step(opt_d)
+            scaler_d.update()
 
     d.requires_grad_(False)  # G's step needs gradients through D, not for D
+    z = noise()
+    if cfg.mode_seeking and y is not None:  # MSGAN compares two latents of the same class: pair the halves' labels
+        y = torch.cat([y[:len(y) // 2], y[:len(y) - len(y) // 2]])
     with autocast(device, cfg.precision):
-        fake = G(noise(), y)
+        fake = G(z, y)
     out, class_logits, twin_logits = discriminate(d, seen(fake), y)
     paired = None
     if cfg.loss in PAIRED_LOSSES:  # the last real batch, judged again by the updated D
@@ -206,10 +220,17 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
         # AC-GAN alone also rewards G for images far from class boundaries (it lowers their class
         # entropy), sharper than real data; subtracting the twin's loss cancels that term.
         loss_g = loss_g - cfg.aux_class_weight * F.cross_entropy(twin_logits, y)
+    if cfg.mode_seeking:
+        loss_g = loss_g + cfg.mode_seeking * mode_seeking_penalty(z, fake.float())
     d.requires_grad_(True)
     opt_g.zero_grad(set_to_none=True)
-    loss_g.backward()
-    opt_g.step()
+    if scaler_g is None:
+        loss_g.backward()
+        opt_g.step()
+    else:
+        scaler_g.scale(loss_g).backward()
+        scaler_g.step(opt_g)
+        scaler_g.update()
     if ema_G is not None:
         update_ema(ema_G, g, min(cfg.ema, (1 + step) / (10 + step)))  # warm-up for early steps
     return loss_d, loss_g, d_real, d_fake
@@ -336,19 +357,29 @@ def _train(cfg: TrainConfig, ctx, stop: GracefulStop) -> Path:
                dynamic_ncols=True)
     t_last, step_last = time.perf_counter(), step
     stopping = False
+    scalers = (gradient_scaler(device, cfg.precision), gradient_scaler(device, cfg.precision))
+    # Finiteness is gathered on the device and read only when the host needs the step's results anyway
+    # (a log line, a grid, a checkpoint): reading it every step would make a GPU wait for each step.
+    first_nonfinite = torch.zeros((), dtype=torch.long, device=device)  # 0: none yet
     with log, bar:
         while step < cfg.steps and not stopping:
             t0 = time.perf_counter()
             loss_d, loss_g, d_real, d_fake = train_step(G, D, opt_g, opt_d, ema_G, batches, step, cfg,
-                                                        bool(num_classes))
+                                                        bool(num_classes), scalers)
             step += 1
             train_seconds += time.perf_counter() - t0
+            bad = ~(torch.isfinite(loss_d) & torch.isfinite(loss_g)) & (first_nonfinite == 0)
+            first_nonfinite = torch.where(bad, step, first_nonfinite)
+            if not (step % cfg.log_every == 0 or step % cfg.checkpoint_every == 0 or step % cfg.sample_every == 0
+                    or snapshot_due() or step == cfg.steps):
+                bar.update(1)
+                continue
             # Every rank must take the same decision, or the others would wait forever in a collective.
-            stopping, diverged = any_rank(ctx, stop.requested,
-                                          not bool(torch.isfinite(loss_d) and torch.isfinite(loss_g)))
+            stopping, diverged = any_rank(ctx, stop.requested, bool(first_nonfinite))
             if diverged:
                 raise TrainingDiverged(
-                    f"step {step}: loss became non-finite (D {loss_d.item()}, G {loss_g.item()}); stopped "
+                    f"step {int(first_nonfinite)}: loss became non-finite (at step {step}: D {loss_d.item()}, "
+                    f"G {loss_g.item()}); stopped "
                     f"without saving. The last good checkpoint in {out} is intact; try a lower --lr or "
                     f"another --loss.")
             if ctx.is_main and (step % cfg.log_every == 0 or step == cfg.steps):

@@ -92,3 +92,12 @@ def input_gradient(discriminator, images: torch.Tensor, labels: torch.Tensor | N
     images = images.detach().requires_grad_(True)
     (grad,) = torch.autograd.grad(discriminator(images, labels).float().sum(), images, create_graph=True)
     return grad.flatten(1)
+
+
+def mode_seeking_penalty(z: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """MSGAN (Mao et al., 2019): the batch's halves are pairs; the penalty falls as the pictures' distance
+    grows relative to their latents' distance, so G cannot map many latents onto one picture."""
+    half = len(z) // 2
+    ratio = ((fake[:half] - fake[half:2 * half]).abs().mean()
+             / (z[:half] - z[half:2 * half]).abs().mean())
+    return 1.0 / (ratio + 1e-5)
