@@ -10,6 +10,7 @@ headless Chromium against `python app.py` on loopback (figures in docs/performan
 - 200 simulated visitors opening the explorer at once: errors and p99 of its asset loads.
 
     python bench/explorer.py [--checkpoints checkpoints] [--visitors 200] [--model mnist-dcgan-cond]
+    python bench/explorer.py --model emoji64-dcgan-modes   # 64 px colour (docs/colour.md)
 
 Close other work first: the browser, the app and the load generator share this machine's cores.
 """
@@ -119,6 +120,18 @@ def settle(pid: int, most: float = 0.05, window_s: float = 2.0, limit_s: float =
             return
 
 
+def only_model(folder: Path, model: str) -> str:
+    """A folder serving just `model` (links to its files and the evaluators), so the page opens on it."""
+    files = sorted(folder.glob(f"{model}.*"))
+    if not files:
+        raise SystemExit(f"no {model}.* in {folder}")
+    served = Path(tempfile.mkdtemp(prefix="explorer-bench-"))
+    for f in [*files, folder / "evaluators"]:
+        if f.exists():
+            (served / f.name).symlink_to(f.resolve())
+    return str(served)
+
+
 def explorer_assets(url: str, model: str) -> list[str]:
     from studio.browser_runtime import FILES, VERSION
 
@@ -171,7 +184,7 @@ def main() -> None:
 
     print(f"CPU: {next(line for line in open('/proc/cpuinfo') if line.startswith('model name')).split(':')[1].strip()}, "
           f"{os.cpu_count()} cores")
-    proc, url = start_app(args.checkpoints, GRADIO_TEMP_DIR=tempfile.mkdtemp())
+    proc, url = start_app(only_model(Path(args.checkpoints), args.model), GRADIO_TEMP_DIR=tempfile.mkdtemp())
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)

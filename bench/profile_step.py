@@ -3,7 +3,7 @@ MNIST batches, the operators' own (self) CPU time grouped into convolutions, mat
 normalisation, activations, the optimiser's updates, the batch fetch, and the rest; what the
 operators do not account for is Python and dispatch overhead (the step's wall time minus their sum).
 
-    python bench/profile_step.py [--presets dcgan keras-mlp] [--steps 20] [--precision fp32]
+    python bench/profile_step.py [--presets dcgan keras-mlp] [--steps 20] [--precision fp32] [--batch 16] [--top 15]
 
 Run it on an idle machine: the figures are shares of one thread's (or the set thread count's) time.
 """
@@ -51,8 +51,9 @@ class TimedBatches(RealBatches):
             return super().__getitem__(k)
 
 
-def profile_preset(preset: str, steps: int, precision: str, images, labels) -> tuple[float, dict[str, float]]:
-    cfg = resolve(TrainConfig(dataset="mnist", preset=preset, precision=precision))
+def profile_preset(preset: str, steps: int, precision: str, images, labels, batch: int | None = None,
+                   top: int = 0) -> tuple[float, dict[str, float]]:
+    cfg = resolve(TrainConfig(dataset="mnist", preset=preset, precision=precision, batch_size=batch))
     _, _, G, D, ema_G, opt_g, opt_d = build_models(cfg, 0, torch.device("cpu"))
     batches = TimedBatches(images, labels, cfg.batch_size, 0, output_range(G), torch.device("cpu"))
     for step in range(5):  # warm-up: allocator, oneDNN primitives
@@ -66,6 +67,8 @@ def profile_preset(preset: str, steps: int, precision: str, images, labels) -> t
     for event in prof.key_averages():
         shares[category(event.key)] += event.self_cpu_time_total / 1e3 / steps  # ms per step
     shares["Python and dispatch overhead"] = max(0.0, wall - sum(shares.values()))
+    if top:  # the heaviest operators themselves, for a closer look
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=top))
     return wall, dict(shares)
 
 
@@ -74,6 +77,8 @@ def main() -> None:
     ap.add_argument("--presets", nargs="+", default=sorted(PRESETS))
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--precision", default="fp32")
+    ap.add_argument("--batch", type=int, help="batch size (default: each preset's own)")
+    ap.add_argument("--top", type=int, default=0, help="also print the N heaviest operators")
     args = ap.parse_args()
     images, labels = load_dataset("mnist", "train")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, precision {args.precision}")
@@ -81,7 +86,7 @@ def main() -> None:
     print("| preset | ms per step | " + " | ".join(order) + " |")
     print("|---" * (len(order) + 2) + "|")
     for preset in args.presets:
-        wall, shares = profile_preset(preset, args.steps, args.precision, images, labels)
+        wall, shares = profile_preset(preset, args.steps, args.precision, images, labels, args.batch, args.top)
         cells = [f"{100 * shares.get(label, 0.0) / wall:.0f}%" for label in order]
         print(f"| {preset} | {wall:.1f} | " + " | ".join(cells) + " |")
 

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
 ORDER=(mnist-dcgan-cond fashion-dcgan-cond mnist-dcgan fashion-dcgan mnist-dcgan-modes fashion-dcgan-tac
-       fashion-dcgan-modes mnist-keras-mlp mnist-torch-mlp mnist-numpy-mlp mnist-tf-dcgan)
+       fashion-dcgan-modes mnist-keras-mlp mnist-torch-mlp mnist-numpy-mlp mnist-tf-dcgan
+       colour-mnist32-dcgan-cond emoji64-dcgan-modes)
 for name in "${@:-${ORDER[@]}}"; do
   echo "== $name"
   $PY -m gan.encoder --checkpoint "checkpoints/$name.safetensors" --steps "${STEPS:-2000}" --precision "${PRECISION:-bf16}"

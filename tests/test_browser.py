@@ -148,23 +148,29 @@ def test_an_interpolation_frame_clicked_in_the_strip_goes_to_the_critic(page):
     assert page.locator("#critic-latent textarea").input_value().count(",") >= 15
 
 
-def test_clicking_a_grid_tile_shows_its_nearest_training_images(page):
+def click_tile_until_neighbours(page, shown_when: str, seconds: float = 240) -> None:
+    """Click the Sample grid's top-left tile until the neighbours panel's text matches the JS regex
+    `shown_when`: on a first start the app is still building the data set's index, and says so."""
     import time
 
     page.get_by_role("tab", name="Sample").click()
     tile = page.locator("#sample-image img").first
     tile.wait_for(state="visible", timeout=30_000)
-    deadline = time.time() + 240  # on a first start the app is still building the MNIST index
+    deadline = time.time() + seconds
     while True:
         tile.click(position={"x": 20, "y": 20})
         try:
-            page.wait_for_function("document.querySelector('#neighbours-info textarea').value.includes('real unseen')",
+            page.wait_for_function(f"document.querySelector('#neighbours-info textarea').value.match(/{shown_when}/)",
                                    timeout=5_000)
-            break
+            return
         except Exception:
             if time.time() > deadline:
                 raise
             assert "still being built" in page.content() or "index building" in page.content()
+
+
+def test_clicking_a_grid_tile_shows_its_nearest_training_images(page):
+    click_tile_until_neighbours(page, "real unseen")
     first_seed = page.locator("#sample-seed input").input_value()  # the top-left tile is the grid's first seed
     assert f"seed {first_seed}," in page.locator("#neighbours-info textarea").input_value()
     assert element_pixels(page, "#neighbours-image").std() > 10

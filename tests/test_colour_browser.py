@@ -5,13 +5,12 @@ the server draws it), Sample, Interpolate, Your drawing (upload) and Is it copyi
 from __future__ import annotations
 
 import io
-import time
 
 import numpy as np
 import pytest
 from conftest import colour_shapes, colour_zip
 from PIL import Image
-from test_browser import ARTIFACTS, CHROMIUM, FLAGS
+from test_browser import ARTIFACTS, CHROMIUM, FLAGS, click_tile_until_neighbours
 
 from gan.checkpoint import load_generator
 from gan.sampling.latents import sample
@@ -98,19 +97,7 @@ def test_an_uploaded_colour_picture_is_found_without_a_sketchpad(page, tmp_path)
 
 
 def test_a_grid_tile_shows_its_nearest_training_pictures_in_colour(page):
-    page.get_by_role("tab", name="Sample").click()
-    tile = page.locator("#sample-image img").first
-    tile.wait_for(state="visible", timeout=30_000)
-    deadline = time.time() + 240
-    while True:
-        tile.click(position={"x": 20, "y": 20})
-        try:
-            page.wait_for_function("document.querySelector('#neighbours-info textarea').value.match(/real unseen|exactly/)",
-                                   timeout=5_000)
-            break
-        except Exception:
-            if time.time() > deadline:
-                raise
+    click_tile_until_neighbours(page, "real unseen|exactly")
     assert_colour(shown_rgb(page, "#neighbours-image"))
 
 

@@ -117,9 +117,15 @@ def build_models(cfg: TrainConfig, num_classes: int, device: torch.device, image
     G = build_generator(arch, **g_args).to(device)
     D = build_discriminator(arch, **d_args).to(device)
     ema_G = copy.deepcopy(G) if cfg.ema else None
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
+    opt_g, opt_d = adam(G, cfg, device), adam(D, cfg, device)
     return arch, g_args, G, D, ema_G, opt_g, opt_d
+
+
+def adam(net: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> torch.optim.Adam:
+    """Adam with its fused kernel on the CPU and CUDA: one pass over each parameter instead of a
+    dozen small ones, 1.5x the keras-mlp step at batch 16 (bench/train_throughput.py --options)."""
+    fused = device.type in ("cpu", "cuda")
+    return torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), fused=fused or None)
 
 
 def tug_of_war(d_real: torch.Tensor, d_fake: torch.Tensor) -> dict:
@@ -137,6 +143,18 @@ def lr_scale(step: int, steps: int, decay: float) -> float:
     """1 until the last `decay` fraction of the run, then linearly down to 0 at the final step."""
     decay_steps = decay * steps
     return 1.0 if decay_steps <= 0 else min(1.0, (steps - step) / decay_steps)
+
+
+def descend(loss: torch.Tensor, opt: torch.optim.Optimizer, scaler) -> None:
+    """One optimiser step on `loss`, through the fp16 gradient scaler where there is one."""
+    opt.zero_grad(set_to_none=True)
+    if scaler is None:
+        loss.backward()
+        opt.step()
+    else:
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
 
 
 def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: TrainConfig,
@@ -193,44 +211,30 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
                     loss_d = loss_d + cfg.r1 * weight * r1_penalty(d, x, y).float()
                 if cfg.r2:
                     loss_d = loss_d + cfg.r2 * weight * r1_penalty(d, fake, y).float()
-        opt_d.zero_grad(set_to_none=True)
-        if scaler_d is None:
-            loss_d.backward()
-            opt_d.step()
-        else:
-            scaler_d.scale(loss_d).backward()
-            scaler_d.step(opt_d)
-            scaler_d.update()
+        descend(loss_d, opt_d, scaler_d)
 
     d.requires_grad_(False)  # G's step needs gradients through D, not for D
-    z = noise()
+    z, y_fake = noise(), y
     if cfg.mode_seeking and y is not None:  # MSGAN compares two latents of the same class: pair the halves' labels
-        y = torch.cat([y[:len(y) // 2], y[:len(y) - len(y) // 2]])
+        y_fake = torch.cat([y[:len(y) // 2], y[:len(y) - len(y) // 2]])
     with autocast(device, cfg.precision):
-        fake = G(z, y)
-    out, class_logits, twin_logits = discriminate(d, seen(fake), y)
+        fake = G(z, y_fake)
+    out, class_logits, twin_logits = discriminate(d, seen(fake), y_fake)
     paired = None
     if cfg.loss in PAIRED_LOSSES:  # the last real batch, judged again by the updated D
         with torch.no_grad():
             paired = discriminate(d, x, y)[0]
     loss_g = generator_loss(cfg.loss, out, paired)
     if aux:
-        loss_g = loss_g + cfg.aux_class_weight * F.cross_entropy(class_logits, y)
+        loss_g = loss_g + cfg.aux_class_weight * F.cross_entropy(class_logits, y_fake)
     if twin_logits is not None:
         # AC-GAN alone also rewards G for images far from class boundaries (it lowers their class
         # entropy), sharper than real data; subtracting the twin's loss cancels that term.
-        loss_g = loss_g - cfg.aux_class_weight * F.cross_entropy(twin_logits, y)
+        loss_g = loss_g - cfg.aux_class_weight * F.cross_entropy(twin_logits, y_fake)
     if cfg.mode_seeking:
         loss_g = loss_g + cfg.mode_seeking * mode_seeking_penalty(z, fake.float())
     d.requires_grad_(True)
-    opt_g.zero_grad(set_to_none=True)
-    if scaler_g is None:
-        loss_g.backward()
-        opt_g.step()
-    else:
-        scaler_g.scale(loss_g).backward()
-        scaler_g.step(opt_g)
-        scaler_g.update()
+    descend(loss_g, opt_g, scaler_g)
     if ema_G is not None:
         update_ema(ema_G, g, min(cfg.ema, (1 + step) / (10 + step)))  # warm-up for early steps
     return loss_d, loss_g, d_real, d_fake
