@@ -265,8 +265,8 @@ def test_batch_larger_than_data_is_refused(tmp_path, mnist_dir):
 
 
 def test_resolve_refuses_an_unknown_precision():
-    with pytest.raises(ValueError, match="unknown precision 'fp16'; choose one of: fp32, bf16"):
-        resolve(TrainConfig(precision="fp16"))
+    with pytest.raises(ValueError, match="unknown precision 'int8'; choose one of: fp32, bf16, fp16"):
+        resolve(TrainConfig(precision="int8"))
 
 
 def test_resolve_fills_preset_defaults():
