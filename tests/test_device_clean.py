@@ -78,11 +78,11 @@ def test_the_scan_finds_the_self_conditioned_models_old_concatenation():
 def test_every_command_takes_a_device(command):
     import importlib
 
-    parser_help = subprocess_help(importlib.import_module(command).main)
+    parser_help = help_text(importlib.import_module(command).main)
     assert "--device" in parser_help
 
 
-def subprocess_help(main) -> str:
+def help_text(main) -> str:
     import contextlib
     import io
 
@@ -96,7 +96,7 @@ def test_the_critic_commands_take_a_device():
     from gan.critic import main
 
     for sub in ("fit", "calibrate", "judge"):
-        assert "--device" in subprocess_help(lambda argv, s=sub: main([s, *argv]))
+        assert "--device" in help_text(lambda argv, s=sub: main([s, *argv]))
 
 
 def test_gan_device_decides_auto_and_a_wrong_name_is_refused(monkeypatch):

@@ -130,11 +130,10 @@ def generated_images(generator, n: int, num_classes: int, batch: int = 1000):
     """n samples with fixed seeds; conditional models get balanced labels i % classes."""
     lo, hi = output_range(generator)
     labels = torch.arange(n, device="cpu") % num_classes if num_classes else None
-    out = []
+    out, device = [], module_device(generator)  # the seeds' latents are drawn on the CPU, as everywhere
     for start in range(0, n, batch):
         z = latent_for_seeds(range(EVAL_SEED + start, EVAL_SEED + min(n, start + batch)), generator.latent_dim)
         y = None if labels is None else labels[start:start + batch]
-        device = module_device(generator)  # the seeds' latents are drawn on the CPU, as everywhere
         out.append(to_unit_range(generator(z.to(device), None if y is None else y.to(device)), (lo, hi)).cpu())
     return torch.cat(out), labels
 

@@ -23,6 +23,7 @@ import torch
 
 from gan.judging.fit import pictures, scores_of
 from gan.sampling.latents import latent_for_seeds
+from gan.devices import module_device
 
 RULES = ("top", "drs")
 DRS_EPS = 1e-6
@@ -74,7 +75,7 @@ def keep_by_critic(generator, critic, tables: dict, seed: int, n: int, keep: flo
         raise ValueError("keep must lie in (0, 1]")
     drawn = math.ceil(n / keep) if rule == "top" else n * MAX_CANDIDATES_PER_PICTURE
     seeds = list(range(seed, seed + drawn))
-    device = next(generator.parameters()).device  # latents are drawn on the CPU (same on every device), used there
+    device = module_device(generator)  # latents are drawn on the CPU (same on every device), used there
     stands_for = torch.arange(drawn, device="cpu") % n
     z = latent_for_seeds(seeds, generator.latent_dim).to(device)
     if modes is not None:

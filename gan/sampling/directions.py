@@ -9,6 +9,7 @@ produces that principal change in pixel space (stroke width, slant, sleeve lengt
 from __future__ import annotations
 
 import torch
+from gan.devices import module_device
 
 NUM_DIRECTIONS = 8  # the sliders': the app's and the browser explorer's (gan/export.py)
 
@@ -21,7 +22,7 @@ def principal_directions(generator: torch.nn.Module, k: int = NUM_DIRECTIONS, n:
     num_classes = getattr(generator, "num_classes", 0)
     z = torch.randn(n, generator.latent_dim, generator=g)
     labels = torch.randint(0, num_classes, (n,), generator=g) if num_classes else None
-    device = next(generator.parameters()).device
+    device = module_device(generator)
     generator.eval()
     outputs = []
     for start in range(0, n, batch):

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+from gan.devices import module_device
 
 
 def latent_for_seeds(seeds: Sequence[int], latent_dim: int) -> torch.Tensor:
@@ -62,7 +63,7 @@ def class_labels(labels, n: int, num_classes: int) -> torch.Tensor | None:
 @torch.inference_mode()
 def generate(generator: torch.nn.Module, z: torch.Tensor, labels=None) -> np.ndarray:
     """Run the generator in eval mode on latents `z` (and labels); return uint8 images."""
-    device = next(generator.parameters()).device
+    device = module_device(generator)
     y = class_labels(labels, len(z), getattr(generator, "num_classes", 0))
     if y is not None and len(y) != len(z):
         raise ValueError(f"{len(y)} labels for {len(z)} latents")

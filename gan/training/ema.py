@@ -4,6 +4,7 @@ BatchNorm statistics recomputed for those averaged weights."""
 from __future__ import annotations
 
 import torch
+from gan.devices import module_device
 
 
 @torch.no_grad()
@@ -21,7 +22,7 @@ def recalibrate_batchnorm(generator: torch.nn.Module, num_classes: int, n: int =
     bns = [m for m in generator.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
     if not bns:
         return
-    device = next(generator.parameters()).device
+    device = module_device(generator)
     g = torch.Generator().manual_seed(1234)
     saved = [m.momentum for m in bns]
     for m in bns:

@@ -45,7 +45,7 @@ from gan.sampling.latents import generate, latent_for_seeds, output_range
 from gan.training.augment import diff_augment
 from gan.training.batches import RealBatches
 from gan.training.config import RESUMABLE_CHANGES, TrainConfig, resolve
-from gan.devices import pick_device
+from gan.devices import module_device, pick_device
 from gan.training.device import autocast, gradient_scaler, precision_warning
 from gan.training.distributed import any_rank, setup, teardown, unwrap, wrap
 from gan.training.ema import recalibrate_batchnorm, update_ema
@@ -123,9 +123,10 @@ def build_models(cfg: TrainConfig, num_classes: int, device: torch.device, image
 
 def adam(net: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> torch.optim.Adam:
     """Adam with its fused kernel on the CPU and CUDA: one pass over each parameter instead of a
-    dozen small ones, 1.5x the keras-mlp step at batch 16 (bench/train_throughput.py --options)."""
-    fused = device.type in ("cpu", "cuda")
-    return torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), fused=fused or None)
+    dozen small ones. Up to 1.3x for the MLP steps where the optimiser shows (bf16, or one thread),
+    level elsewhere (docs/performance.md, bench/train_throughput.py --options)."""
+    fused = True if device.type in ("cpu", "cuda") else None  # None: the default (foreach) elsewhere
+    return torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), fused=fused)
 
 
 def tug_of_war(d_real: torch.Tensor, d_fake: torch.Tensor) -> dict:
@@ -168,7 +169,7 @@ def train_step(G, D, opt_g, opt_d, ema_G, batches: RealBatches, step: int, cfg: 
     keeps its slice, so results do not depend on how many processes share the batch.
     """
     g, d = unwrap(G), unwrap(D)
-    device = next(g.parameters()).device
+    device = module_device(g)
     aux = conditional and cfg.aux_class_weight > 0
     scaler_g, scaler_d = scalers if scalers is not None and scalers[0].is_enabled() else (None, None)
     for opt in (opt_g, opt_d):
@@ -374,8 +375,10 @@ def _train(cfg: TrainConfig, ctx, stop: GracefulStop) -> Path:
             train_seconds += time.perf_counter() - t0
             bad = ~(torch.isfinite(loss_d) & torch.isfinite(loss_g)) & (first_nonfinite == 0)
             first_nonfinite = torch.where(bad, step, first_nonfinite)
-            if not (step % cfg.log_every == 0 or step % cfg.checkpoint_every == 0 or step % cfg.sample_every == 0
-                    or snapshot_due() or step == cfg.steps):
+            log_due = step % cfg.log_every == 0 or step == cfg.steps
+            checkpoint_due = step % cfg.checkpoint_every == 0 and step < cfg.steps
+            export_due = (step % cfg.sample_every == 0 or snapshot_due()) and step < cfg.steps
+            if not (log_due or checkpoint_due or export_due):
                 bar.update(1)
                 continue
             # Every rank must take the same decision, or the others would wait forever in a collective.
@@ -386,7 +389,7 @@ def _train(cfg: TrainConfig, ctx, stop: GracefulStop) -> Path:
                     f"G {loss_g.item()}); stopped "
                     f"without saving. The last good checkpoint in {out} is intact; try a lower --lr or "
                     f"another --loss.")
-            if ctx.is_main and (step % cfg.log_every == 0 or step == cfg.steps):
+            if ctx.is_main and log_due:
                 ld, lg = loss_d.item(), loss_g.item()
                 now = time.perf_counter()
                 rate = (step - step_last) * cfg.batch_size * cfg.d_steps / max(now - t_last, 1e-9)
@@ -397,9 +400,9 @@ def _train(cfg: TrainConfig, ctx, stop: GracefulStop) -> Path:
                                       "img_per_s": round(rate), "train_seconds": round(train_seconds, 2)}) + "\n")
                 bar.set_postfix(D=f"{ld:.3f}", G=f"{lg:.3f}", img_s=f"{rate:.0f}")
             bar.update(1)
-            if ctx.is_main and step % cfg.checkpoint_every == 0 and step < cfg.steps:
+            if ctx.is_main and checkpoint_due:
                 checkpoint()
-            elif ctx.is_main and (step % cfg.sample_every == 0 or snapshot_due()) and step < cfg.steps:
+            elif ctx.is_main and export_due:
                 export()
         path = checkpoint() if ctx.is_main else checkpoint_paths(out / "generator")[0]
     if ctx.enabled:
