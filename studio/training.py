@@ -32,7 +32,7 @@ from pathlib import Path
 
 from gan.data.idx import DATASETS
 from gan.training.run_log import read_log
-from studio.recipes import BATCH, IMAGES_PER_SECOND, RECIPES, recipe_flags
+from studio.recipes import IMAGES_PER_SECOND, RECIPES, command_batch, recipe_batch, recipe_flags
 from studio.run_files import failure_reason, process_alive, resume_note, resume_step, saved_step
 from studio.run_folders import RUN_RESERVE_MB, RunsFolderFull, RunsQuota, folder_mb, new_run_folder
 from studio.uploads import MIN_IMAGES, UploadLimits, unpack_images
@@ -114,11 +114,12 @@ class LiveTraining:
 
     # --- starting -----------------------------------------------------------------------
 
-    def estimate_minutes(self, recipe, steps) -> float:
+    def estimate_minutes(self, recipe, steps, conditional=False) -> float:
         """Training minutes for `steps`, at the speed the newest run of this recipe measured here
         (else the table above)."""
         recipe = RECIPES[as_choice(recipe, "recipe", list(RECIPES))]
-        return as_int(steps, "steps", 1, self.limits.max_steps) * BATCH / self.images_per_second(recipe) / 60
+        steps = as_int(steps, "steps", 1, self.limits.max_steps)
+        return steps * recipe_batch(recipe, bool(conditional)) / self.images_per_second(recipe) / 60
 
     def images_per_second(self, recipe: str) -> float:
         from gan.training.device import cpu_has_native_bf16
@@ -284,7 +285,7 @@ class LiveTraining:
         rows = read_log(out / "log.jsonl")
         step = rows[-1]["step"] if rows else 0
         rate = rows[-1].get("img_per_s", 0) if rows else 0
-        left = (steps - step) * BATCH / rate if rate else None
+        left = (steps - step) * command_batch(command) / rate if rate else None
         started = time.strftime("%H:%M", time.localtime(info["started"]))
         status = RunStatus(out.name, "running", step, steps, rate, left, "", rows,
                            sorted((out / "samples").glob("step_*.png")))

@@ -121,3 +121,20 @@ def test_training_is_on_for_loopback_only_unless_allowed_with_a_login():
 def test_the_estimate_follows_recipe_and_steps(studio_and_trainer):
     _, trainer, _ = studio_and_trainer
     assert trainer.estimate_minutes(FAST, 2000) == pytest.approx(2 * trainer.estimate_minutes(FAST, 1000))
+    # the unconditional fast recipe's steps are half the size of the conditional one's: half the time each
+    assert trainer.estimate_minutes(FAST, 2000, conditional=True) == pytest.approx(
+        2 * trainer.estimate_minutes(FAST, 2000, conditional=False))
+
+
+def test_each_recipe_trains_with_its_own_batch_size():
+    from gan.models import PRESETS
+    from gan.train import build_parser
+    from studio.recipes import command_batch, recipe_batch, recipe_flags
+
+    for recipe in RECIPES.values():
+        for conditional in (False, True):
+            flags = recipe_flags(recipe, conditional)
+            parsed = build_parser().parse_args(["--dataset", "mnist", *flags])
+            used = parsed.batch_size or PRESETS[parsed.preset].batch_size
+            assert used == recipe_batch(recipe, conditional) == command_batch(["-m", "gan.train", *flags])
+    assert recipe_batch("fast", False) < recipe_batch("fast", True) == recipe_batch("dcgan", False)

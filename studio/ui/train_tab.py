@@ -52,7 +52,8 @@ def build(trainer, training_off: str) -> TrainTab | None:
                                     label="Your images become (centre square, resized; transparency on white)")
                 recipe = gr.Radio(list(RECIPES), value=next(iter(RECIPES)), label="Recipe", elem_id="train-recipe")
                 conditional = gr.Checkbox(False, label="Conditional (one model, pick the class)")
-                steps = LenientSlider(50, trainer.limits.max_steps, 2000, step=50, label="Steps", elem_id="train-steps")
+                # 4,000 steps: 2-3 minutes of the fast recipe on two AVX512-BF16 cores (docs/training-live.md)
+                steps = LenientSlider(50, trainer.limits.max_steps, 4000, step=50, label="Steps", elem_id="train-steps")
                 estimate = gr.Markdown(elem_id="train-estimate")
                 limit = LenientNumber(0, precision=0, minimum=0, label=f"Use only the first N images (0: all; "
                                       f"at least {MIN_IMAGES})", elem_id="train-limit")
@@ -118,13 +119,14 @@ def wire(page, tab: TrainTab, trainer) -> None:
     tab.film.release(on_film, tab.film, shown + [following], api_name=False, show_progress="hidden")
     gr.api(trainer.summary, api_name="train_status")
 
-    def on_estimate(recipe_name, steps_value):
-        return f"≈ {trainer.estimate_minutes(recipe_name, steps_value):.1f} min of training on this machine"
+    def on_estimate(recipe_name, steps_value, conditional):
+        minutes = trainer.estimate_minutes(recipe_name, steps_value, conditional)
+        return f"≈ {minutes:.1f} min of training on this machine"
 
     estimate = page.serve(on_estimate)
-    for control in (tab.recipe, tab.steps):
-        control.change(estimate, [tab.recipe, tab.steps], tab.estimate, api_name=False)
-    page.demo.load(estimate, [tab.recipe, tab.steps], tab.estimate, api_name=False)
+    for control in (tab.recipe, tab.steps, tab.conditional):
+        control.change(estimate, [tab.recipe, tab.steps, tab.conditional], tab.estimate, api_name=False)
+    page.demo.load(estimate, [tab.recipe, tab.steps, tab.conditional], tab.estimate, api_name=False)
     page.demo.load(show, None, shown, api_name=False)  # re-attach: a reopened page shows the run going on
     # models trained from the page since the app started: the page's own list is from start-up
     page.demo.load(lambda: gr.Dropdown(choices=registry.choices()), None, page.model, api_name=False)
