@@ -52,8 +52,7 @@ def build(trainer, training_off: str) -> TrainTab | None:
                                     label="Your images become (centre square, resized; transparency on white)")
                 recipe = gr.Radio(list(RECIPES), value=next(iter(RECIPES)), label="Recipe", elem_id="train-recipe")
                 conditional = gr.Checkbox(False, label="Conditional (one model, pick the class)")
-                # 4,000 steps: 2-3 minutes of the fast recipe on two AVX512-BF16 cores (docs/training-live.md)
-                steps = LenientSlider(50, trainer.limits.max_steps, 4000, step=50, label="Steps", elem_id="train-steps")
+                steps = LenientSlider(50, trainer.limits.max_steps, 2000, step=50, label="Steps", elem_id="train-steps")
                 estimate = gr.Markdown(elem_id="train-estimate")
                 limit = LenientNumber(0, precision=0, minimum=0, label=f"Use only the first N images (0: all; "
                                       f"at least {MIN_IMAGES})", elem_id="train-limit")
