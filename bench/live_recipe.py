@@ -37,7 +37,6 @@ from time_to_quality import fd_curve  # noqa: E402  (a sibling bench script)
 ROOT = Path(__file__).resolve().parent.parent
 
 
-
 def with_batch(flags: list[str], batch: int) -> list[str]:
     """The flags with --batch-size set to `batch`."""
     if "--batch-size" in flags:

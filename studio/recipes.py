@@ -17,7 +17,7 @@ IMAGES_PER_SECOND = {"fast": 1550, "dcgan": 1000}
 
 # The unconditional fast recipe takes steps of 32 images: on two cores a step of 32 costs a little
 # over half of one of 64, and within 3 minutes the extra updates matter more than their size
-# (FD 12.0 -> 9.5 at 2.7 minutes; docs/performance.md, bench/live_recipe.py --candidates fast fast-b32).
+# (FD 12.0 -> 9.7 at 2.7 minutes; docs/performance.md, bench/live_recipe.py --candidates fast-b64 fast).
 FAST_UNCONDITIONAL_BATCH = 32
 
 
